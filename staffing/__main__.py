@@ -1,0 +1,3 @@
+from staffing.cli import main
+
+main()

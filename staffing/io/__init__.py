@@ -1,0 +1,1 @@
+"""All file reading and writing of ``staffing`` lives in this package."""
