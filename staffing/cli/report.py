@@ -1,0 +1,49 @@
+"""``staffing report``: the weekly operations report as one self-contained HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from staffing.cli._app import main
+from staffing.io.exports import read_plan_dir
+from staffing.io.report import read_accuracy, read_actuals, write_html
+from staffing.report import ReportInputs, render_report
+
+
+@main.command("report")
+@click.option("--plan", "plan_dir", required=True, type=click.Path(path_type=Path),
+              help="Plan directory of the reported week (roster, coverage, forecast, requirements, plan.json).")
+@click.option("--actuals", type=click.Path(path_type=Path), default=None,
+              help="Canonical history CSV/Parquet (interval_start, offered, answered, abandoned, aht_seconds, "
+                   "optional service_level, asa_seconds) covering the week and the week before.")
+@click.option("--accuracy", type=click.Path(path_type=Path), default=None,
+              help="Accuracy of the published forecast by day (date, wape, bias); default: computed "
+                   "from --actuals against the plan's forecast.")
+@click.option("--next-plan", "next_plan_dir", type=click.Path(path_type=Path), default=None,
+              help="Plan directory of next week, summarised at the end.")
+@click.option("--timezone", default=None, help="IANA time zone overriding plan.json (e.g. Europe/London).")
+@click.option("--title", default=None, help="Page title.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output HTML file.")
+def report_command(plan_dir: Path, actuals: Path | None, accuracy: Path | None, next_plan_dir: Path | None,
+                   timezone: str | None, title: str | None, out: Path) -> None:
+    """Write the weekly report: volume and AHT vs forecast vs last week, service per day,
+    a coverage heatmap, forecast accuracy, missed peaks, next week's plan and every KPI formula.
+
+    The page works offline (plotly is inlined); open it in any browser.
+
+    \b
+    Example:
+      staffing report --plan plans/2026-03-23 --actuals history.csv --out report.html
+    """
+    plan = read_plan_dir(plan_dir, timezone=timezone)
+    inputs = ReportInputs(
+        plan=plan,
+        actuals=read_actuals(actuals, plan.meta.timezone) if actuals is not None else None,
+        accuracy=read_accuracy(accuracy) if accuracy is not None else None,
+        next_plan=read_plan_dir(next_plan_dir, timezone=timezone) if next_plan_dir is not None else None,
+        title=title,
+    )
+    write_html(render_report(inputs), out)
+    click.echo(f"wrote {out}")

@@ -1,0 +1,163 @@
+"""``staffing whatif``: sweep service targets and forecast changes, chart cost vs service level."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from pydantic import ValidationError
+
+from staffing.cli._app import main
+from staffing.errors import InvalidArgumentError
+from staffing.executors import executor_options, open_executor
+from staffing.requirements import ServiceTargets
+from staffing.whatif import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_FTE_HOURS_PER_WEEK,
+    GRID_AXES,
+    ScenarioGrid,
+    infer_interval_minutes,
+    run_sweep,
+)
+
+_OPTION_NAMES = {
+    "target_sl": "--target-sl",
+    "answer_seconds": "--answer-seconds",
+    "max_asa_seconds": "--max-asa-seconds",
+    "max_occupancy": "--max-occupancy",
+    "max_abandon": "--max-abandon",
+    "shrinkage": "--shrinkage",
+    "model": "--model",
+    "patience_seconds": "--patience-seconds",
+    "fractional": "--fractional",
+}
+
+
+def _base_targets(values: dict[str, Any]) -> ServiceTargets:
+    for name in ("target_sl", "answer_seconds"):
+        if values[name] is None:
+            raise InvalidArgumentError(_OPTION_NAMES[name], None, "a value (e.g. --target-sl 0.8 --answer-seconds 20)")
+    try:
+        return ServiceTargets(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "targets"
+        raise InvalidArgumentError(
+            _OPTION_NAMES.get(name, name), values.get(name), first["msg"].removeprefix("Value error, ")
+        ) from None
+
+
+def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
+    """The baseline forecast and where it came from (``--config`` will add the store)."""
+    from staffing.io.whatif import read_baseline_forecast
+
+    if forecast is None:
+        raise InvalidArgumentError("--forecast", None, "a forecast CSV or Parquet file")
+    return read_baseline_forecast(forecast), str(forecast)
+
+
+@main.command("whatif")
+@click.option("--forecast", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline forecast CSV/Parquet: interval_start, calls, aht_seconds (+ queue). Never modified.")
+@click.option("--interval-minutes", type=float, default=None,
+              help="Interval length in minutes (default: inferred from the timestamps).")
+@click.option("--target-sl", type=float, help="Base service-level target, a fraction (0.8 = 80%).")
+@click.option("--answer-seconds", type=float, help="Base answer-time target T in seconds (80% within T s).")
+@click.option("--max-asa-seconds", type=float, default=None, help="Base cap on average speed of answer (s).")
+@click.option("--max-occupancy", type=float, default=None, help="Base cap on agent occupancy (0.85).")
+@click.option("--max-abandon", type=float, default=None, help="Base cap on the abandonment fraction (Erlang A).")
+@click.option("--shrinkage", type=float, default=0.0, show_default=True,
+              help="Base shrinkage fraction; agents = ceil(net / (1 - shrinkage)).")
+@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-c", show_default=True,
+              help="Base queueing model.")
+@click.option("--patience-seconds", type=float, default=None, help="Mean caller patience (s), for Erlang A.")
+@click.option("--fractional", is_flag=True, help="Continuous (fractional) agent requirements.")
+@click.option("--grid", "grid_specs", multiple=True, metavar="NAME=V1,V2,...",
+              help=f"A scenario axis (repeat for more; the product of all axes is swept). NAME is one of "
+                   f"{', '.join(GRID_AXES)}. Values: comma lists or start:stop:step; volume/aht take "
+                   f"multipliers (1.1) or percentages (+10%); aht also added seconds (+20s); "
+                   f"model takes erlang-c,erlang-a.")
+@click.option("--fte-hours", type=float, default=DEFAULT_FTE_HOURS_PER_WEEK, show_default=True,
+              help="Paid hours per week of one FTE (FTE = weekly agent-hours / this).")
+@click.option("--workers", type=int, default=None,
+              help="Local worker processes (default: one per CPU). Use --serial for none.")
+@click.option("--serial", is_flag=True, help="Run in this process (no worker pool).")
+@click.option("--scheduler", default=None, envvar="STAFFING_SCHEDULER", metavar="tcp://HOST:PORT",
+              help='Run on a Dask distributed cluster (needs pip install "staffing[dask]"). '
+                   "Env: STAFFING_SCHEDULER.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
+              help="Scenario x interval rows evaluated per task.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for scenarios.csv, daily.csv, intervals.csv(.parquet), whatif.html, sweep.json.")
+def whatif(
+    forecast: Path | None,
+    interval_minutes: float | None,
+    target_sl: float | None,
+    answer_seconds: float | None,
+    max_asa_seconds: float | None,
+    max_occupancy: float | None,
+    max_abandon: float | None,
+    shrinkage: float,
+    model: str,
+    patience_seconds: float | None,
+    fractional: bool,
+    grid_specs: tuple[str, ...],
+    fte_hours: float,
+    workers: int | None,
+    serial: bool,
+    scheduler: str | None,
+    batch_size: int,
+    out_dir: Path,
+) -> None:
+    """Sweep service targets and forecast changes; chart cost against service level.
+
+    Every combination of the --grid axes is one scenario, evaluated against the
+    baseline forecast (which is never changed). Writes a scenario summary (agent-hours
+    per day and week, FTE, peak, projected SL/ASA/abandonment), the tidy
+    scenario x queue x interval table and an interactive chart.
+
+    \b
+    Example:
+      staffing whatif --forecast forecast.csv --target-sl 0.8 --answer-seconds 20 \\
+        --shrinkage 0.3 --grid target_sl=0.7,0.8,0.9 --grid answer_seconds=20,30 \\
+        --grid volume=0.9,1.0,1.1 --grid aht=1.0,+20s --grid model=erlang-c,erlang-a \\
+        --patience-seconds 120 --out-dir whatif/
+    """
+    from staffing.io.whatif import write_sweep
+    from staffing.whatif_chart import cost_service_figure, figure_html
+
+    grid = ScenarioGrid.parse(grid_specs)
+    base = _base_targets({
+        "target_sl": target_sl, "answer_seconds": answer_seconds, "max_asa_seconds": max_asa_seconds,
+        "max_occupancy": max_occupancy, "max_abandon": max_abandon, "shrinkage": shrinkage,
+        "model": model, "patience_seconds": patience_seconds, "fractional": fractional,
+    })
+    frame, source = _baseline(forecast)
+    minutes = interval_minutes if interval_minutes is not None else infer_interval_minutes(frame)
+    # One task's worth of work is not worth starting a pool for.
+    small = scheduler is None and len(frame) * len(grid) <= batch_size
+    options = executor_options(workers=workers, scheduler=scheduler, serial=serial or small)
+    started = time.perf_counter()
+    with open_executor(options) as executor:
+        result = run_sweep(frame, base, grid, interval_minutes=minutes, executor=executor,
+                           batch_size=batch_size, fte_hours_per_week=fte_hours)
+    seconds = time.perf_counter() - started
+    html = figure_html(cost_service_figure(result.scenarios))
+    written = write_sweep(result, out_dir, chart_html=html, metadata={
+        "forecast": source, "base_targets": base.model_dump(), "grid": list(grid_specs),
+        "executor": options.describe(), "seconds": round(seconds, 3),
+    })
+    s = result.scenarios
+    click.echo(f"{len(s)} scenario(s) x {len(frame)} forecast interval(s) in {seconds:.2f} s "
+               f"({options.describe()})")
+    cost = s["agent_hours_per_week"].to_numpy(dtype=float)
+    cheap, dear = s.iloc[int(cost.argmin())], s.iloc[int(cost.argmax())]
+    for word, row in (("cheapest", cheap), ("dearest", dear)):
+        click.echo(f"  {word}: scenario {row['scenario']} ({row['label']}): "
+                   f"{row['agent_hours_per_week']:,.0f} agent-hours/week, {row['fte']:,.1f} FTE, "
+                   f"peak {row['peak_agents']:,.0f}, projected SL {row['service_level']:.1%}")
+    for path in written:
+        click.echo(f"wrote {path}")

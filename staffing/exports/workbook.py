@@ -1,0 +1,170 @@
+"""The planner's Excel workbook (XlsxWriter), built in memory.
+
+Sheets (each with a frozen header row and sized columns):
+
+* ``Rota`` - agent x day; a cell holds ``start-end`` and, on a second line, the breaks;
+  the last column is the agent's paid hours. Frozen at B2.
+* ``Shifts`` - the flat rota (:func:`staffing.exports.rota.flat_rota`) with an autofilter.
+* ``Coverage`` - time of day x day heatmap of ``gap = scheduled - required`` (agents):
+  red when short (under > 0), amber when at least one whole agent over, green otherwise
+  (see :mod:`staffing.exports.coverage`). Frozen at B2.
+* ``Coverage detail`` - coverage.csv per interval with its status.
+* ``Agents`` - the per-agent ledger (agents.csv; or hours and shifts from the roster).
+* ``Summary`` - plan metadata, week totals and summary.json, as ``item, value`` rows.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from staffing.exports.coverage import (
+    OVER_TOLERANCE_AGENTS,
+    UNDER_TOLERANCE_AGENTS,
+    coverage_grid,
+    coverage_status,
+)
+from staffing.exports.model import PlanContents
+from staffing.exports.rota import flat_rota, rota_grid
+from staffing.exports.summary import summary_rows
+
+SHEETS = ("Rota", "Shifts", "Coverage", "Coverage detail", "Agents", "Summary")
+RED, AMBER, GREEN = "#F4B6B6", "#FFD98A", "#B9E4BE"
+_STATUS_TEXT = {-1: "under", 0: "ok", 1: "over"}
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _table(ws: Worksheet, frame: pd.DataFrame, header: Any, fmts: dict[str, Any] | None = None) -> None:
+    for col, name in enumerate(frame.columns):
+        ws.write(0, col, str(name), header)
+        fmt = (fmts or {}).get(str(name))
+        values = frame[name].tolist()
+        for row, value in enumerate(values, start=1):
+            v = _cell(value)
+            if v is None:
+                ws.write_blank(row, col, None, fmt)
+            else:
+                ws.write(row, col, v, fmt)
+        width = max([len(str(name))] + [len(str(v)) for v in values[:500]]) + 2
+        ws.set_column(col, col, min(max(width, 8), 60))
+
+
+def _agents_ledger(plan: PlanContents) -> pd.DataFrame:
+    if plan.agents is not None:
+        return plan.agents
+    roster = plan.roster
+    grouped = roster.groupby("agent_id", sort=True)
+    return pd.DataFrame({
+        "agent_id": grouped.size().index.astype(str),
+        "shifts": grouped.size().to_numpy(),
+        "paid_hours": (grouped["paid_minutes"].sum() / 60.0).round(2).to_numpy(),
+    })
+
+
+def _rota_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
+    ws = wb.add_worksheet("Rota")
+    grid = rota_grid(plan.roster, pd.Timestamp(plan.meta.week_start))
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    off = wb.add_format({"valign": "top", "font_color": "#999999"})
+    hours_fmt = wb.add_format({"num_format": "0.00", "valign": "top"})
+    paid = (plan.roster.groupby("agent_id")["paid_minutes"].sum() / 60.0)
+    ws.write(0, 0, "Agent", header)
+    for col, day in enumerate(grid.columns, start=1):
+        ws.write(0, col, f"{day:%a %Y-%m-%d}", header)
+    ws.write(0, len(grid.columns) + 1, "Paid hours", header)
+    for row, (agent, cells) in enumerate(grid.iterrows(), start=1):
+        ws.write(row, 0, str(agent), wrap)
+        lines = 1
+        for col, text in enumerate(cells.tolist(), start=1):
+            ws.write(row, col, text or "off", wrap if text else off)
+            lines = max(lines, str(text).count("\n") + 1)
+        ws.write(row, len(grid.columns) + 1, float(paid.get(agent, 0.0)), hours_fmt)
+        ws.set_row(row, 15 * lines)
+    ws.set_column(0, 0, max(10, max((len(str(a)) for a in grid.index), default=0) + 2))
+    widest = max((len(line) for text in grid.to_numpy().ravel() for line in str(text).split("\n")), default=0)
+    ws.set_column(1, len(grid.columns), max(16, widest + 2))
+    ws.set_column(len(grid.columns) + 1, len(grid.columns) + 1, 11)
+    ws.freeze_panes(1, 1)
+
+
+def _coverage_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
+    ws = wb.add_worksheet("Coverage")
+    grid = coverage_grid(plan.coverage)
+    gap = grid.gap
+    num = wb.add_format({"num_format": "+0.0;-0.0;0.0", "align": "center"})
+    ws.write(0, 0, "Time", header)
+    for col, day in enumerate(gap.columns, start=1):
+        ws.write(0, col, f"{day:%a %Y-%m-%d}", header)
+    for row, (time, values) in enumerate(gap.iterrows(), start=1):
+        ws.write(row, 0, str(time), header)
+        for col, value in enumerate(values.tolist(), start=1):
+            if math.isfinite(value):
+                ws.write_number(row, col, round(float(value), 4), num)
+            else:
+                ws.write_blank(row, col, None, num)
+    if len(gap.index) and len(gap.columns):
+        area = (1, 1, len(gap.index), len(gap.columns))
+        ws.conditional_format(*area, {"type": "blanks", "stop_if_true": True})
+        ws.conditional_format(*area, {"type": "cell", "criteria": "<", "value": -UNDER_TOLERANCE_AGENTS,
+                                      "format": wb.add_format({"bg_color": RED}), "stop_if_true": True})
+        ws.conditional_format(*area, {"type": "cell", "criteria": ">=", "value": OVER_TOLERANCE_AGENTS,
+                                      "format": wb.add_format({"bg_color": AMBER}), "stop_if_true": True})
+        ws.conditional_format(*area, {"type": "no_blanks", "format": wb.add_format({"bg_color": GREEN})})
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, max(1, len(gap.columns)), 15)
+    legend = len(gap.columns) + 2
+    ws.write(0, legend, "Cell = scheduled - required (agents)", header)
+    for row, (text, colour) in enumerate((("red: under-staffed (scheduled < required)", RED),
+                                          (f"amber: over by >= {OVER_TOLERANCE_AGENTS:g} agent", AMBER),
+                                          ("green: covered", GREEN)), start=1):
+        ws.write(row, legend, text, wb.add_format({"bg_color": colour}))
+    ws.set_column(legend, legend, 42)
+    ws.freeze_panes(1, 1)
+
+
+def build_workbook(plan: PlanContents) -> bytes:
+    """Build the workbook described in this module and return the ``.xlsx`` bytes."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    wb.set_properties({"title": f"Roster week of {plan.meta.week_start.isoformat()}", "author": "staffing"})
+    header = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "valign": "top"})
+    _rota_sheet(wb, plan, header)
+
+    ws = wb.add_worksheet("Shifts")
+    shifts = flat_rota(plan.roster, plan.meta.timezone)
+    _table(ws, shifts, header, {"paid_hours": wb.add_format({"num_format": "0.00"}),
+                                "shift_hours": wb.add_format({"num_format": "0.00"})})
+    ws.autofilter(0, 0, max(len(shifts), 1), len(shifts.columns) - 1)
+    ws.freeze_panes(1, 1)
+
+    _coverage_sheet(wb, plan, header)
+
+    ws = wb.add_worksheet("Coverage detail")
+    detail = plan.coverage.assign(status=coverage_status(plan.coverage).map(_STATUS_TEXT))
+    _table(ws, detail, header, {"interval_start": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})})
+    ws.set_column(0, 0, 18)
+    ws.autofilter(0, 0, max(len(detail), 1), len(detail.columns) - 1)
+    ws.freeze_panes(1, 1)
+
+    ws = wb.add_worksheet("Agents")
+    _table(ws, _agents_ledger(plan), header)
+    ws.freeze_panes(1, 1)
+
+    ws = wb.add_worksheet("Summary")
+    _table(ws, summary_rows(plan), header)
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buffer.getvalue()

@@ -1,0 +1,37 @@
+"""The typed inputs of the weekly report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from staffing.exports.model import PlanContents
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the weekly report is built from.
+
+    Attributes
+    ----------
+    plan
+        The published plan of the reported week (its ``meta.week_start`` is the week).
+    actuals
+        Canonical history (``interval_start`` naive local, ``offered``; optional ``answered``,
+        ``abandoned``, ``aht_seconds``, ``handle_time_sum_seconds``, ``service_level``
+        (fraction), ``asa_seconds``), covering the week and the week before. ``None`` = no actuals.
+    accuracy
+        Accuracy of the published forecast version by day: ``date``, ``wape``, ``bias``
+        (fractions). ``None`` = computed from ``actuals`` vs ``plan.forecast`` when both exist.
+    next_plan
+        Next week's plan, summarised at the end; ``None`` = not available.
+    title
+        Page title; default ``"Weekly operations report - week of <week_start>"``.
+    """
+
+    plan: PlanContents
+    actuals: pd.DataFrame | None = None
+    accuracy: pd.DataFrame | None = None
+    next_plan: PlanContents | None = None
+    title: str | None = None

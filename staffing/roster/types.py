@@ -1,0 +1,138 @@
+"""Typed inputs and results of the roster optimiser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class AgentContract:
+    """One agent's weekly contract and availability.
+
+    ``unavailable`` holds half-open ``[start, end)`` windows of naive local time (a
+    whole unavailable day is the window from its midnight to the next).
+    ``shift_lengths_hours`` of ``None`` means every length of the rules.
+    """
+
+    agent_id: str
+    min_hours: float
+    max_hours: float
+    max_days: int | None = None
+    shift_lengths_hours: tuple[float, ...] | None = None
+    unavailable: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    skills: tuple[str, ...] = ()
+
+
+class RosterStatus(StrEnum):
+    """How the roster was obtained."""
+
+    OPTIMAL = "optimal"  # both stages proved optimal (within the MIP gap setting)
+    FEASIBLE = "feasible"  # every hard rule holds; a time limit stopped a stage early
+    RULES_BENT = "rules_bent"  # rules could not all hold; see ``RosterResult.bent_rules``
+
+
+@dataclass(frozen=True)
+class BentRule:
+    """One rule that had to bend: which family, for whom, and by how much.
+
+    ``amount`` is in ``unit`` (hours, days, shifts).
+    """
+
+    rule: str
+    agent_id: str
+    amount: float
+    unit: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CapacityCheck:
+    """Hours needed by the requirement against hours the contracts allow (paid hours)."""
+
+    required_agent_hours: float
+    contracted_min_hours: float
+    contracted_max_hours: float
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """What one solver stage did."""
+
+    name: str
+    solver: str
+    status: str
+    seconds: float
+    objective: float
+    variables: int
+    constraints: int
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    """A solved week.
+
+    Attributes
+    ----------
+    roster
+        One row per shift: ``agent_id, shift_start, shift_end, paid_minutes, breaks``
+        (``breaks`` is a list of ``(start, end)`` timestamps), sorted by agent and start.
+    coverage
+        ``interval_start, required, scheduled, under, over`` (agents; breaks excluded).
+    agents
+        Per-agent ledger, see :func:`staffing.roster.ledger.agent_ledger`.
+    under_agent_hours, under_peak_agent_hours, over_agent_hours
+        Totals from ``coverage`` (interval agents x interval hours).
+    coverage_objective
+        ``sum_t (w_t * under_t + over_weight * over_t) * interval_hours``.
+    lower_bound
+        Proven lower bound on ``coverage_objective`` over every roster obeying the
+        rules: the LP relaxation of the covering model strengthened by integer-coverage cuts.
+    gap
+        ``(coverage_objective - lower_bound) / max(coverage_objective, 1e-9)``.
+    """
+
+    roster: pd.DataFrame
+    coverage: pd.DataFrame
+    agents: pd.DataFrame
+    status: RosterStatus
+    under_agent_hours: float
+    under_peak_agent_hours: float
+    over_agent_hours: float
+    paid_hours: float
+    coverage_objective: float
+    lower_bound: float
+    gap: float
+    solve_seconds: float
+    solver: str
+    stages: tuple[StageReport, ...]
+    capacity: CapacityCheck
+    bent_rules: tuple[BentRule, ...] = field(default=())
+
+
+class ShiftRow(NamedTuple):
+    """One row of a roster-shaped frame, typed."""
+
+    agent_id: str
+    shift_start: pd.Timestamp
+    shift_end: pd.Timestamp
+    paid_minutes: int
+    breaks: list[tuple[pd.Timestamp, pd.Timestamp]]
+
+
+def shift_rows(frame: pd.DataFrame) -> list[ShiftRow]:
+    """The rows of a roster-shaped frame (``agent_id, shift_start, shift_end, paid_minutes, breaks``)."""
+    paid = frame["paid_minutes"] if "paid_minutes" in frame else pd.Series(0, index=frame.index)
+    return [
+        ShiftRow(str(a), pd.Timestamp(s), pd.Timestamp(e), int(p), [(pd.Timestamp(x), pd.Timestamp(y)) for x, y in b])
+        for a, s, e, p, b in zip(frame["agent_id"], frame["shift_start"], frame["shift_end"], paid,
+                                 frame["breaks"], strict=True)
+    ]

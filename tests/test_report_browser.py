@@ -1,0 +1,63 @@
+"""The report pages in a real headless chromium: no console errors, no network, every chart drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _actuals_fixture import actuals_frame
+from _chromium import chromium_binary, load_page
+from _plan_fixture import write_plan
+
+from staffing.io.exports import read_plan_dir
+from staffing.io.report import write_html
+from staffing.report import ReportInputs, render_report, render_scenarios
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_CHARTS = {f"chart-{n}" for n in ("volume", "aht", "intraday", "service", "coverage", "accuracy", "next-week")}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    exe = chromium_binary()
+    if exe is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium)")
+    return exe
+
+
+def test_weekly_report_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
+    plan = read_plan_dir(write_plan(tmp_path / "plan"))
+    nxt = read_plan_dir(write_plan(tmp_path / "next", week_start="2026-03-30"))
+    page = write_html(render_report(ReportInputs(plan=plan, actuals=actuals_frame(), next_plan=nxt)),
+                      tmp_path / "report.html")
+    result = load_page(page)
+    assert result.errors == []
+    assert result.remote_requests == []
+    assert set(result.charts) == EXPECTED_CHARTS
+    assert all(div and svg for div, svg in result.charts.values()), result.charts
+
+
+def test_scenario_page_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
+    summary = pd.DataFrame({
+        "scenario": ["s1", "s2", "s3"], "agent_hours": [900.0, 1010.0, 1150.0],
+        "service_level": [0.71, 0.82, 0.91], "target_sl": [0.7, 0.8, 0.9], "model": ["erlang-c"] * 3,
+    })
+    page = write_html(render_scenarios(summary), tmp_path / "scenarios.html")
+    result = load_page(page)
+    assert result.errors == []
+    assert result.remote_requests == []
+    assert result.charts == {"chart-scenarios": (True, True)}
+
+
+def test_harness_reports_errors_and_missing_charts(chromium: str, tmp_path: Path) -> None:
+    # The checks above must be able to fail: a page with a console error, an exception and
+    # an empty chart div is reported as such.
+    page = tmp_path / "bad.html"
+    page.write_text('<html><body data-charts="chart-x"><div id="chart-x"></div>'
+                    '<script>console.error("boom"); undefinedFunction();</script></body></html>')
+    result = load_page(page, render_timeout=1.0)
+    assert any("boom" in e for e in result.errors)
+    assert any("undefinedFunction" in e for e in result.errors)
+    assert result.charts == {"chart-x": (True, False)}
