@@ -249,12 +249,16 @@ def forecast_horizon(last_actual: pd.Timestamp, settings: ReforecastSettings) ->
     """Intervals of the ``horizon_days`` whole local days from the first midnight after the
     last actual interval (in the history's zone when aware; DST days have 23/25 hours)."""
     cutoff = last_actual + pd.Timedelta(minutes=settings.interval_minutes)
-    start = cutoff.normalize() if cutoff == cutoff.normalize() else cutoff.normalize() + pd.Timedelta(days=1)
-    if start.tzinfo is not None:
-        start = pd.Timestamp(start.tz_localize(None)).tz_localize(start.tzinfo)
-        end = pd.Timestamp(start.tz_localize(None) + pd.Timedelta(days=settings.horizon_days)).tz_localize(start.tzinfo)
+    zone = cutoff.tzinfo
+    # Day arithmetic on wall-clock time: adding 24 h to a midnight on a DST day lands at 23:00 or 01:00.
+    wall = pd.Timestamp(cutoff.tz_localize(None)) if zone is not None else cutoff
+    start_wall = wall.normalize() if wall == wall.normalize() else wall.normalize() + pd.Timedelta(days=1)
+    end_wall = start_wall + pd.Timedelta(days=settings.horizon_days)
+    if zone is not None:
+        start = start_wall.tz_localize(zone)
+        end = end_wall.tz_localize(zone)
     else:
-        end = start + pd.Timedelta(days=settings.horizon_days)
+        start, end = start_wall, end_wall
     return pd.date_range(start, end, freq=f"{settings.interval_minutes}min", inclusive="left")
 
 

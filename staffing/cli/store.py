@@ -24,12 +24,23 @@ STORE_HELP = (
 )
 
 
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        from staffing.io.config import load_config
+
+        ctx.meta["staffing.config_store_url"] = load_config(value).store.url
+
+
 def _store_option(func: Any) -> Any:
+    func = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        expose_value=False, callback=_remember_config, is_eager=True,
+                        help="Site config YAML: use its store.url (--store wins).")(func)
     return click.option("--store", "store_url", metavar="URL", default=None, help=STORE_HELP)(func)
 
 
 def _open(store_url: str | None) -> Store:
-    return Store.open(store_url or default_store_url())
+    configured = click.get_current_context().meta.get("staffing.config_store_url")
+    return Store.open(store_url or configured or default_store_url())
 
 
 def _echo_json(obj: Any) -> None:

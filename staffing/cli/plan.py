@@ -1,0 +1,217 @@
+"""``staffing plan``: history -> forecast -> requirements -> roster -> plan directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from staffing import __version__
+from staffing.cli._app import main
+from staffing.config import Config
+from staffing.errors import InvalidArgumentError, StaffingError
+from staffing.forecast.api import FORECAST_COLUMNS
+from staffing.io.config import load_config, read_config_history
+from staffing.io.plan import write_plan_dir
+from staffing.io.roster import read_agents, read_roster, roster_csv_frame
+from staffing.plan import PlanResult, run_plan
+from staffing.store import Store, default_store_url
+
+
+def parse_week_start(text: str | None, option: str = "--week-start") -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value as a date (``None`` stays ``None``)."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgumentError(option, text, "a date YYYY-MM-DD") from None
+
+
+@contextmanager
+def progress_reporter(quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner with log lines on a terminal; plain timestamped lines on stderr otherwise
+    (cron logs); nothing with ``quiet``."""
+    started = time.monotonic()
+    if quiet:
+        yield lambda _message: None
+    elif sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        with console.status("starting...") as status:
+            def report(message: str) -> None:
+                console.log(message)
+                status.update(message)
+
+            yield report
+    else:
+        def plain(message: str) -> None:
+            click.echo(f"[{time.monotonic() - started:7.1f}s] {message}", err=True)
+
+        yield plain
+
+
+def open_store(config: Config, store_url: str | None) -> Store:
+    """The store named by ``--store``, else the config's ``store.url``, else the default."""
+    return Store.open(store_url or config.store.url or default_store_url())
+
+
+def _meta(config: Config, result: PlanResult, run_id: str, version_ids: list[int], config_path: Path) -> dict[str, Any]:
+    queues = {q.name: q.targets.model_dump() for q in config.queues}
+    first = config.queues[0].targets
+    return {
+        "plan_id": run_id,
+        "site": config.site.name,
+        "week_start": result.week_start.isoformat(),
+        "interval_minutes": config.interval_minutes,
+        "timezone": config.site.timezone,
+        "targets": first.model_dump(),
+        "queue_targets": queues,
+        "model": first.model,
+        "forecast_model": result.model_name,
+        "forecast_version_ids": version_ids,
+        "config": str(config_path),
+        "code_version": __version__,
+        "roster": {
+            "status": result.roster.status.value,
+            "gap": round(result.roster.gap, 6),
+            "lower_bound": round(result.roster.lower_bound, 4),
+            "coverage_objective": round(result.roster.coverage_objective, 4),
+        },
+    }
+
+
+def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanResult, run_id: str) -> list[int]:
+    """Store the forecast versions (published when configured) and the plan itself."""
+    cutoff = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=config.interval_minutes)
+    frame = result.forecast
+    parts = frame.groupby("queue", sort=True) if "queue" in frame.columns else [(config.queues[0].name, frame)]
+    ids = []
+    for queue, part in parts:
+        if "queue" not in frame.columns and "queue" in history.columns:
+            queue = str(history["queue"].iloc[0])
+        version = store.create_forecast_version(
+            str(queue),
+            part[list(FORECAST_COLUMNS)].reset_index(drop=True),
+            model_name=result.model_name,
+            model_params=config.forecast.model_dump(mode="json"),
+            data_cutoff=cutoff,
+            interval_minutes=config.interval_minutes,
+            run_id=run_id,
+        )
+        ids.append(version.version_id)
+        if config.plan.publish_forecast:
+            store.publish(version.version_id, run_id=run_id)
+    store.save_plan(
+        run_id,
+        requirements=result.requirements,
+        roster=roster_csv_frame(result.roster.roster),
+        metadata={"week_start": result.week_start.isoformat(), "forecast_version_ids": ids},
+        run_id=run_id,
+    )
+    return ids
+
+
+def _fmt_pct(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+def _fmt_seconds(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.0f}"
+
+
+def print_summary(result: PlanResult, out_dir: Path) -> None:
+    """The final summary: per day volume, hours, projected service; peak misses."""
+    r = result.roster
+    days = result.days
+    click.echo(f"plan for the week of {result.week_start:%a %d %b %Y} -> {out_dir}")
+    click.echo(f"forecast: {result.total_calls:,.0f} calls (model {result.model_name})")
+    click.echo(
+        f"roster: {r.status.value}, {len(r.roster)} shifts, required {days['required_agent_hours'].sum():,.1f} "
+        f"agent-h, scheduled {days['scheduled_agent_hours'].sum():,.1f} agent-h, under {r.under_agent_hours:,.1f} "
+        f"(peak {r.under_peak_agent_hours:,.1f}), over {r.over_agent_hours:,.1f}; gap {r.gap:.1%} "
+        f"vs bound {r.lower_bound:,.2f} ({r.solve_seconds:.0f} s)"
+    )
+    header = (f"{'day':<12}{'calls':>8}{'required h':>12}{'scheduled h':>13}{'under h':>9}{'peak under h':>14}"
+              f"{'SL':>8}{'ASA s':>7}{'overloaded':>12}")
+    click.echo(header)
+    for row in days.itertuples(index=False):
+        click.echo(
+            f"{row.date:%a %d %b}  {row.calls:>8,.0f}{row.required_agent_hours:>12,.1f}{row.scheduled_agent_hours:>13,.1f}"
+            f"{row.under_agent_hours:>9,.1f}{row.peak_under_agent_hours:>14,.1f}{_fmt_pct(row.service_level):>8}"
+            f"{_fmt_seconds(row.asa_seconds):>7}{row.overloaded_intervals:>12}"
+        )
+    misses = result.peak_misses
+    if len(misses):
+        worst = misses.sort_values("under", ascending=False).head(5)
+        listed = ", ".join(f"{t:%a %H:%M} ({u:g} short)" for t, u in zip(worst["interval_start"], worst["under"], strict=True))
+        click.echo(f"under-staffed peak intervals: {len(misses)}; worst: {listed}")
+    else:
+        click.echo("under-staffed peak intervals: none")
+    for bent in r.bent_rules:
+        click.echo(f"rule bent: {bent.rule} for {bent.agent_id} by {bent.amount:g} {bent.unit} ({bent.detail})")
+
+
+@main.command("plan")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Site config YAML (see configs/example.yaml).")
+@click.option("--week-start", default=None,
+              help="First day of the week to plan, YYYY-MM-DD. Default: the first whole week after the history ends.")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Plan directory to write (roster.csv, coverage.csv, forecast.csv, requirements.csv, plan.json, ...).")
+@click.option("--time-limit", type=float, default=None, help="Roster wall-clock budget in seconds (default: config plan.time_limit_seconds).")
+@click.option("--previous-roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Last week's roster.csv, so rest and consecutive-day rules carry across the week start.")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Store URL (default: config store.url, else $STAFFING_STORE_URL, else sqlite:///forecasts/staffing.db).")
+@click.option("--no-store", is_flag=True, help="Do not import history or record the plan in the store.")
+@click.option("--quiet", is_flag=True, help="No progress messages.")
+def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_limit: float | None,
+                 previous_roster: Path | None, store_url: str | None, no_store: bool, quiet: bool) -> None:
+    """Plan a week in one command: ingest history, forecast, size, roster, write the plan.
+
+    Imports the history into the store (idempotent), forecasts the week, turns it into
+    required agents per interval with each queue's service targets, builds the roster
+    and projects the service level it gives per day. The forecast version used is
+    stored (and published, unless plan.publish_forecast is false) and the plan is
+    recorded, so `staffing accuracy` later judges the forecast that was actually used.
+
+    \b
+    Example:
+      staffing plan --config configs/example.yaml --out-dir out
+    """
+    if time_limit is not None and time_limit <= 0:
+        raise InvalidArgumentError("--time-limit", time_limit, "> 0 seconds")
+    start = parse_week_start(week_start)
+    config = load_config(config_path)
+    history = read_config_history(config)
+    agents = read_agents(config.agents)
+    previous = read_roster(previous_roster) if previous_roster else None
+    store = None if no_store else open_store(config, store_url)
+    run_id = f"plan-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{id(config) % 10_000:04d}"
+    if store is not None:
+        run_id = store.start_run("plan").run_id
+    try:
+        with progress_reporter(quiet) as say:
+            if store is not None:
+                imported = store.import_history(history, source=str(config.history.path), run_id=run_id)
+                say(f"history: {imported.inserted} new interval(s), {imported.unchanged} already stored")
+            result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
+                              time_limit_seconds=time_limit, progress=say)
+            version_ids = _record(store, config, history, result, run_id) if store is not None else []
+            write_plan_dir(result, out_dir, _meta(config, result, run_id, version_ids, config_path))
+    except StaffingError as exc:
+        if store is not None:
+            store.finish_run(run_id, "failed", error=str(exc))
+        raise
+    if store is not None:
+        store.finish_run(run_id, "ok", summary={"week_start": result.week_start.isoformat(), "out_dir": str(out_dir)})
+    print_summary(result, out_dir)
