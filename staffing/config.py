@@ -74,7 +74,7 @@ class QueueConfig(_Strict):
     """One queue and its service targets."""
 
     name: str = Field(default="default", min_length=1, max_length=80)
-    targets: ServiceTargets = Field(default_factory=ServiceTargets)
+    targets: ServiceTargets = Field(default_factory=lambda: ServiceTargets())
 
 
 class PlanConfig(_Strict):

@@ -62,15 +62,19 @@ def example_history() -> pd.DataFrame:
     return out
 
 
-def example_agents() -> pd.DataFrame:
-    """The example team (seeded): contracts, allowed shift lengths and leave."""
-    rng = np.random.default_rng(11)
+def example_agents(n_agents: int = 72, week_start: dt.date = FIRST_PLAN_WEEK, seed: int = 11) -> pd.DataFrame:
+    """A team (seeded): contracts, allowed shift lengths and leave in the week of ``week_start``.
+
+    One sixth part-timers (20-24 h, 4 or 6 h shifts), one third on 30-32 h (6 or 8 h),
+    the rest full-time (36-40 h, 8 or 9 h); about 8% take one weekday of leave.
+    """
+    rng = np.random.default_rng(seed)
     rows = []
-    week = [FIRST_PLAN_WEEK + dt.timedelta(days=d) for d in range(7)]
-    for i in range(72):
-        if i < 12:
+    week = [week_start + dt.timedelta(days=d) for d in range(7)]
+    for i in range(n_agents):
+        if i < n_agents // 6:
             lo, hi, lengths, max_days = 20, 24, "4;6", 5
-        elif i < 36:
+        elif i < n_agents // 2:
             lo, hi, lengths, max_days = 30, 32, "6;8", 5
         else:
             lo, hi, lengths, max_days = 36, 40, "8;9", 5

@@ -124,7 +124,7 @@ def roster_requirement(requirements: pd.DataFrame) -> pd.DataFrame:
     """Head count the roster must cover: the sum over queues, on naive local wall time."""
     frame = pd.DataFrame({"interval_start": _wall(requirements["interval_start"]), "agents": requirements["agents"]})
     # On a fall-back night a wall time occurs twice; the roster grid has it once.
-    return frame.groupby("interval_start", as_index=False, sort=True)["agents"].sum()
+    return frame.groupby("interval_start", sort=True)["agents"].sum().reset_index()
 
 
 def project_service(
@@ -139,7 +139,7 @@ def project_service(
         req.insert(0, "queue", "default")
     req["wall"] = _wall(req["interval_start"])
     scheduled = coverage.assign(wall=_wall(coverage["interval_start"]))[["wall", "scheduled"]]
-    scheduled = scheduled.groupby("wall", as_index=False)["scheduled"].mean()
+    scheduled = scheduled.groupby("wall")["scheduled"].mean().reset_index()
     merged = req.merge(scheduled, on="wall", how="left")
     merged["scheduled"] = merged["scheduled"].fillna(0.0)
     total = merged.groupby("wall")["agents"].transform("sum").to_numpy(dtype=float)

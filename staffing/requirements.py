@@ -57,14 +57,14 @@ class ServiceTargets(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target_sl: float = Field(0.8, gt=0.0, lt=1.0)
-    answer_seconds: float = Field(20.0, ge=0.0)
-    max_asa_seconds: float | None = Field(None, gt=0.0)
-    max_occupancy: float | None = Field(None, gt=0.0, le=1.0)
+    target_sl: float = Field(default=0.8, gt=0.0, lt=1.0)
+    answer_seconds: float = Field(default=20.0, ge=0.0)
+    max_asa_seconds: float | None = Field(default=None, gt=0.0)
+    max_occupancy: float | None = Field(default=None, gt=0.0, le=1.0)
     model: Literal["erlang-c", "erlang-a"] = "erlang-c"
-    patience_seconds: float | None = Field(None, gt=0.0)
-    max_abandon: float | None = Field(None, gt=0.0, lt=1.0)
-    shrinkage: float = Field(0.0, ge=0.0, lt=1.0)
+    patience_seconds: float | None = Field(default=None, gt=0.0)
+    max_abandon: float | None = Field(default=None, gt=0.0, lt=1.0)
+    shrinkage: float = Field(default=0.0, ge=0.0, lt=1.0)
     fractional: bool = False
 
     @model_validator(mode="after")

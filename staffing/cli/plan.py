@@ -143,11 +143,12 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
     header = (f"{'day':<12}{'calls':>8}{'required h':>12}{'scheduled h':>13}{'under h':>9}{'peak under h':>14}"
               f"{'SL':>8}{'ASA s':>7}{'overloaded':>12}")
     click.echo(header)
-    for row in days.itertuples(index=False):
+    for row in days.to_dict("records"):
         click.echo(
-            f"{row.date:%a %d %b}  {row.calls:>8,.0f}{row.required_agent_hours:>12,.1f}{row.scheduled_agent_hours:>13,.1f}"
-            f"{row.under_agent_hours:>9,.1f}{row.peak_under_agent_hours:>14,.1f}{_fmt_pct(row.service_level):>8}"
-            f"{_fmt_seconds(row.asa_seconds):>7}{row.overloaded_intervals:>12}"
+            f"{row['date']:%a %d %b}  {row['calls']:>8,.0f}{row['required_agent_hours']:>12,.1f}"
+            f"{row['scheduled_agent_hours']:>13,.1f}{row['under_agent_hours']:>9,.1f}"
+            f"{row['peak_under_agent_hours']:>14,.1f}{_fmt_pct(float(row['service_level'])):>8}"
+            f"{_fmt_seconds(float(row['asa_seconds'])):>7}{int(row['overloaded_intervals']):>12}"
         )
     misses = result.peak_misses
     if len(misses):

@@ -18,7 +18,7 @@ def _iso(values: pd.Series) -> pd.Series:
     return wall.dt.strftime(ISO)
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     """JSON has no infinity: an unstable (overloaded) figure is written as null."""
     return None if value is None or not math.isfinite(value) else round(float(value), 6)
 
@@ -26,10 +26,10 @@ def _finite(value: float) -> float | None:
 def days_records(result: PlanResult) -> list[dict[str, Any]]:
     """Per-day projection as JSON-ready records."""
     out = []
-    for row in result.days.itertuples(index=False):
-        record = {"date": row.date.isoformat()}
+    for row in result.days.to_dict("records"):
+        record: dict[str, Any] = {"date": row["date"].isoformat()}
         for column in result.days.columns[1:]:
-            record[column] = _finite(getattr(row, column))
+            record[str(column)] = _finite(float(row[column]))
         out.append(record)
     return out
 
@@ -56,9 +56,10 @@ def write_plan_dir(result: PlanResult, out_dir: str | Path, meta: dict[str, Any]
         **meta,
         "days": days_records(result),
         "peak_misses": [
-            {"interval_start": r.interval_start, "required": r.required, "scheduled": r.scheduled,
-             "under": r.under, "service_level": _finite(r.service_level)}
-            for r in misses.itertuples(index=False)
+            {"interval_start": r["interval_start"], "required": float(r["required"]),
+             "scheduled": float(r["scheduled"]), "under": float(r["under"]),
+             "service_level": _finite(float(r["service_level"]))}
+            for r in misses.to_dict("records")
         ],
     }
     paths.append(write_json(document, out / "plan.json"))
