@@ -92,3 +92,18 @@ def test_shipped_example_data_is_what_the_generator_makes() -> None:
     pd.testing.assert_frame_equal(shipped, example_history(), check_dtype=False)
     agents = pd.read_csv(CONFIGS / "data" / "example_agents.csv", dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(agents, example_agents().astype(str), check_dtype=False)
+
+
+def test_forecast_publish_stores_a_published_version(tmp_path: Path, store_url: str) -> None:
+    args = ["forecast", "--history", str(CONFIGS / "data" / "example_history.csv"), "--timezone", "Europe/London",
+            "--interval-minutes", "15", "--start", "2026-10-26", "--horizon", "day"]
+    draft = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a.csv"), "--store-version"])
+    assert draft.exit_code == 0, draft.output
+    published = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b.csv"), "--publish"])
+    assert published.exit_code == 0, published.output
+    versions = Store.open(store_url).list_versions()
+    assert [v.status for v in versions] == ["draft", "published"]
+    # The data cutoff is the end of the last history interval used (Sun 25 Oct 21:45 + 15 min).
+    assert str(versions[1].data_cutoff).startswith("2026-10-25 22:00")
+    stored = Store.open(store_url).version_values(versions[1].version_id)
+    assert stored["calls"].sum() == pytest.approx(pd.read_csv(tmp_path / "b.csv")["calls"].sum(), rel=1e-9)

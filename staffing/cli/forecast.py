@@ -84,9 +84,15 @@ def _common(holiday_country: str | None, holiday_dates: tuple[dt.datetime, ...],
               help="Point model; auto picks by rolling-origin backtest on history before --start.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Forecast CSV: interval_start, calls, lower80, upper80, lower95, upper95, aht_seconds.")
+@click.option("--store-version", "store_version", is_flag=True,
+              help="Also keep the forecast as an immutable draft version in the store.")
+@click.option("--publish", is_flag=True, help="Store the version and publish it (implies --store-version).")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Store URL (default: $STAFFING_STORE_URL, else sqlite:///forecasts/staffing.db).")
 def forecast_command(history_path: Path, column_map: str | None, queue: str | None, timezone: str | None, interval_minutes: int,
                      split_intervals: bool, holiday_country: str | None, holiday_dates: tuple[dt.datetime, ...], holiday_factor: float,
-                     start: str, horizon: str, model: str, out_path: Path) -> None:
+                     start: str, horizon: str, model: str, out_path: Path, store_version: bool, publish: bool,
+                     store_url: str | None) -> None:
     """Forecast interval calls with 80%/95% prediction intervals and AHT.
 
     \b
@@ -99,11 +105,38 @@ def forecast_command(history_path: Path, column_map: str | None, queue: str | No
     frame = _load(history_path, column_map, queue, timezone, interval_minutes, split_intervals)
     result = forecast(frame, start, days, settings)
     write_csv(result.frame, out_path)
+    if store_version or publish:
+        _store_versions(result.frame, frame, settings, publish, store_url)
     for q in result.queues:
         chosen = f" (auto: {', '.join(f'{c.model} {c.wape:.1%}' for c in q.candidates)})" if q.candidates else ""
         click.echo(f"queue {q.queue}: model {q.model}{chosen}", err=True)
     _print_daily(result.frame)
     click.echo(f"wrote {len(result.frame)} intervals to {out_path}", err=True)
+
+
+def _store_versions(table: pd.DataFrame, history: pd.DataFrame, settings: ForecastSettings, publish: bool,
+                    store_url: str | None) -> None:
+    """Keep each queue's forecast as a version (data cutoff: the end of the history used)."""
+    from staffing.forecast.api import FORECAST_COLUMNS
+    from staffing.store import Store, default_store_url
+
+    store = Store.open(store_url or default_store_url())
+    run = store.start_run("forecast")
+    first_day = pd.Timestamp(table["interval_start"].min())
+    used = history[history["interval_start"] < first_day]
+    cutoff = pd.Timestamp(used["interval_start"].max()) + pd.Timedelta(minutes=settings.interval_minutes)
+    queues = [(str(q), part) for q, part in table.groupby("queue")] if "queue" in table.columns else [
+        (str(history["queue"].iloc[0]) if "queue" in history.columns else "default", table)]
+    with store.transaction() as conn:
+        for name, part in queues:
+            version = store.create_forecast_version(
+                name, part[list(FORECAST_COLUMNS)].reset_index(drop=True), model_name=settings.model,
+                model_params=settings.model_dump(mode="json"), data_cutoff=cutoff,
+                interval_minutes=settings.interval_minutes, run_id=run.run_id, conn=conn)
+            if publish:
+                store.publish(version.version_id, run_id=run.run_id, conn=conn)
+            click.echo(f"queue {name}: stored version {version.version_id}{' (published)' if publish else ' (draft)'}", err=True)
+    store.finish_run(run.run_id, "ok")
 
 
 def _print_daily(frame: pd.DataFrame) -> None:
