@@ -107,3 +107,4 @@ def test_forecast_publish_stores_a_published_version(tmp_path: Path, store_url: 
     assert str(versions[1].data_cutoff).startswith("2026-10-25 22:00")
     stored = Store.open(store_url).version_values(versions[1].version_id)
     assert stored["calls"].sum() == pytest.approx(pd.read_csv(tmp_path / "b.csv")["calls"].sum(), rel=1e-9)
+

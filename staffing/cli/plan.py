@@ -89,9 +89,15 @@ def _meta(config: Config, result: PlanResult, run_id: str, version_ids: list[int
     }
 
 
-def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanResult, run_id: str) -> list[int]:
+def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanResult, run_id: str,
+            out_dir: Path) -> list[int]:
     """Store the forecast versions (published when configured) and the plan itself."""
-    cutoff = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=config.interval_minutes)
+    # The forecast only saw history before the week; a week planned in the past (a re-plan)
+    # already has actuals and is kept as a draft, never put in force retroactively.
+    end_of_history = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=config.interval_minutes)
+    first = pd.Timestamp(result.forecast["interval_start"].min())
+    cutoff = min(end_of_history, first)
+    publish = config.plan.publish_forecast and end_of_history <= first
     frame = result.forecast
     parts = frame.groupby("queue", sort=True) if "queue" in frame.columns else [(config.queues[0].name, frame)]
     ids = []
@@ -108,13 +114,14 @@ def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanRes
             run_id=run_id,
         )
         ids.append(version.version_id)
-        if config.plan.publish_forecast:
+        if publish:
             store.publish(version.version_id, run_id=run_id)
     store.save_plan(
         run_id,
         requirements=result.requirements,
         roster=roster_csv_frame(result.roster.roster),
-        metadata={"week_start": result.week_start.isoformat(), "forecast_version_ids": ids},
+        metadata={"week_start": result.week_start.isoformat(), "forecast_version_ids": ids,
+                  "out_dir": str(out_dir.resolve())},
         run_id=run_id,
     )
     return ids
@@ -207,7 +214,7 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
                 say(f"history: {imported.inserted} new interval(s), {imported.unchanged} already stored")
             result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
                               time_limit_seconds=time_limit, progress=say)
-            version_ids = _record(store, config, history, result, run_id) if store is not None else []
+            version_ids = _record(store, config, history, result, run_id, out_dir) if store is not None else []
             write_plan_dir(result, out_dir, _meta(config, result, run_id, version_ids, config_path))
     except StaffingError as exc:
         if store is not None:

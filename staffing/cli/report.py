@@ -7,14 +7,20 @@ from pathlib import Path
 import click
 
 from staffing.cli._app import main
+from staffing.errors import InvalidArgumentError
 from staffing.io.exports import read_plan_dir
 from staffing.io.report import read_accuracy, read_actuals, write_html
 from staffing.report import ReportInputs, render_report
 
 
 @main.command("report")
-@click.option("--plan", "plan_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--plan", "plan_dir", default=None, type=click.Path(path_type=Path),
               help="Plan directory of the reported week (roster, coverage, forecast, requirements, plan.json).")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Site config: find the week's plan, actuals and accuracy in its store (instead of --plan).")
+@click.option("--week", default=None, help="With --config: first day of the reported week, YYYY-MM-DD "
+              "(default: the latest planned week).")
+@click.option("--store", "store_url", default=None, metavar="URL", help="With --config: store URL overriding the config's.")
 @click.option("--actuals", type=click.Path(path_type=Path), default=None,
               help="Canonical history CSV/Parquet (interval_start, offered, answered, abandoned, aht_seconds, "
                    "optional service_level, asa_seconds) covering the week and the week before.")
@@ -26,7 +32,8 @@ from staffing.report import ReportInputs, render_report
 @click.option("--timezone", default=None, help="IANA time zone overriding plan.json (e.g. Europe/London).")
 @click.option("--title", default=None, help="Page title.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output HTML file.")
-def report_command(plan_dir: Path, actuals: Path | None, accuracy: Path | None, next_plan_dir: Path | None,
+def report_command(plan_dir: Path | None, config_path: Path | None, week: str | None, store_url: str | None,
+                   actuals: Path | None, accuracy: Path | None, next_plan_dir: Path | None,
                    timezone: str | None, title: str | None, out: Path) -> None:
     """Write the weekly report: volume and AHT vs forecast vs last week, service per day,
     a coverage heatmap, forecast accuracy, missed peaks, next week's plan and every KPI formula.
@@ -36,12 +43,30 @@ def report_command(plan_dir: Path, actuals: Path | None, accuracy: Path | None, 
     \b
     Example:
       staffing report --plan plans/2026-03-23 --actuals history.csv --out report.html
+      staffing report --config configs/site.yaml --week 2026-03-23 --out report.html
     """
+    if (plan_dir is None) == (config_path is None):
+        raise InvalidArgumentError("--plan/--config", None, "exactly one of --plan DIR or --config C.yaml")
+    stored_actuals = stored_accuracy = None
+    if config_path is not None:
+        from staffing.cli.plan import open_store, parse_week_start
+        from staffing.io.config import load_config
+        from staffing.report.from_store import stored_week
+
+        config = load_config(config_path)
+        found = stored_week(open_store(config, store_url), parse_week_start(week, "--week"))
+        plan_dir = found.plan_dir
+        next_plan_dir = next_plan_dir or found.next_plan_dir
+        stored_actuals, stored_accuracy = found.actuals, found.accuracy
+        timezone = timezone or config.site.timezone
+    elif week is not None:
+        raise InvalidArgumentError("--week", week, "only with --config (a plan directory is one week)")
+    assert plan_dir is not None
     plan = read_plan_dir(plan_dir, timezone=timezone)
     inputs = ReportInputs(
         plan=plan,
-        actuals=read_actuals(actuals, plan.meta.timezone) if actuals is not None else None,
-        accuracy=read_accuracy(accuracy) if accuracy is not None else None,
+        actuals=read_actuals(actuals, plan.meta.timezone) if actuals is not None else stored_actuals,
+        accuracy=read_accuracy(accuracy) if accuracy is not None else stored_accuracy,
         next_plan=read_plan_dir(next_plan_dir, timezone=timezone) if next_plan_dir is not None else None,
         title=title,
     )
