@@ -66,7 +66,7 @@ def test_report_of_a_planned_week_with_actuals(site: tuple[Path, str], tmp_path:
 
 
 def test_report_errors(site: tuple[Path, str], tmp_path: Path) -> None:
-    config, url = site
+    _config, url = site
     with pytest.raises(StoreError, match="run `staffing plan` first"):
         stored_week(Store.open(url))
     neither = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "r.html")])
