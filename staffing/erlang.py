@@ -461,7 +461,7 @@ _RTOL = 1e-12
 
 def _meets(
     m: _Metrics,
-    target_sl: float | None,
+    target_sl: FloatArray | None,
     max_asa_seconds: float | None,
     max_occupancy: float | None,
     max_abandon: float | None,
@@ -482,7 +482,7 @@ def _check_inputs(
     calls: FloatArray,
     aht: FloatArray,
     interval_minutes: FloatArray,
-    target_sl: float | None,
+    target_sl: FloatArray | None,
     answer_seconds: FloatArray,
     max_asa_seconds: float | None,
     max_occupancy: float | None,
@@ -506,8 +506,10 @@ def _check_inputs(
     bad = ~(answer_seconds >= 0) | ~np.isfinite(answer_seconds)
     if bad.any():
         raise InvalidArgumentError("answer_seconds", first_bad(answer_seconds, bad), "a finite number >= 0")
-    if target_sl is not None and not 0.0 < target_sl < 1.0:
-        raise InvalidArgumentError("target_sl", target_sl, "a fraction in (0, 1), e.g. 0.8 for 80%")
+    if target_sl is not None:
+        bad = ~((target_sl > 0.0) & (target_sl < 1.0))
+        if bad.any():
+            raise InvalidArgumentError("target_sl", first_bad(target_sl, bad), "a fraction in (0, 1), e.g. 0.8 for 80%")
     if max_asa_seconds is not None and not max_asa_seconds > 0:
         raise InvalidArgumentError("max_asa_seconds", max_asa_seconds, "> 0")
     if max_occupancy is not None and not 0.0 < max_occupancy <= 1.0:
@@ -535,7 +537,7 @@ def required_agents(
     aht_seconds: ArrayLike,
     interval_minutes: ArrayLike,
     *,
-    target_sl: float | None = 0.8,
+    target_sl: ArrayLike | None = 0.8,
     answer_seconds: ArrayLike = 20.0,
     max_asa_seconds: float | None = None,
     max_occupancy: float | None = None,
@@ -557,7 +559,8 @@ def required_agents(
         Interval length (min, > 0).
     target_sl
         Service-level target: fraction of calls answered within ``answer_seconds``,
-        in (0, 1); ``None`` for no SL target.
+        in (0, 1); ``None`` for no SL target. An array broadcasts against the intervals
+        (e.g. ten targets x one week in one call).
     answer_seconds
         Answer-time target ``T`` (s, >= 0; 0 means "answered without waiting").
     max_asa_seconds
@@ -596,28 +599,26 @@ def required_agents(
     (Jagerman 1974), found by bisection between ``N - 1`` and ``N``; it is never above
     the whole-agent answer and is not rounded after shrinkage.
     """
-    calls_a, aht_a, im_a, t_a = np.broadcast_arrays(
-        _f(calls), _f(aht_seconds), _f(interval_minutes), _f(answer_seconds)
+    tsl_in = _f(0.5 if target_sl is None else target_sl)
+    pat_in = _f(1.0 if patience_seconds is None else patience_seconds)
+    calls_a, aht_a, im_a, t_a, tsl_b, pat_b = np.broadcast_arrays(
+        _f(calls), _f(aht_seconds), _f(interval_minutes), _f(answer_seconds), tsl_in, pat_in
     )
     shape = calls_a.shape
-    if patience_seconds is not None:
-        calls_a, aht_a, im_a, t_a, pat_b = np.broadcast_arrays(calls_a, aht_a, im_a, t_a, _f(patience_seconds))
-        shape = calls_a.shape
-        pat_a: FloatArray | None = pat_b.ravel()
-    else:
-        pat_a = None
+    pat_a: FloatArray | None = None if patience_seconds is None else pat_b.ravel()
+    tsl: FloatArray | None = None if target_sl is None else tsl_b.ravel()
     calls_a, aht_a, im_a, t_a = (np.ravel(v) for v in (calls_a, aht_a, im_a, t_a))
     _check_inputs(
-        calls_a, aht_a, im_a, target_sl, t_a, max_asa_seconds, max_occupancy, model, pat_a, max_abandon, shrinkage
+        calls_a, aht_a, im_a, tsl, t_a, max_asa_seconds, max_occupancy, model, pat_a, max_abandon, shrinkage
     )
     load = offered_load(calls_a, aht_a, im_a)
 
     def meets(n: FloatArray, idx: npt.NDArray[np.bool_] | slice = slice(None)) -> npt.NDArray[np.bool_]:
         m = _metrics(n, load[idx], aht_a[idx], t_a[idx], model, None if pat_a is None else pat_a[idx])
-        return _meets(m, target_sl, max_asa_seconds, max_occupancy, max_abandon)
+        return _meets(m, None if tsl is None else tsl[idx], max_asa_seconds, max_occupancy, max_abandon)
 
     if model == "erlang-c":
-        hi = _erlang_c_whole_agents(load, aht_a, t_a, target_sl, max_asa_seconds, max_occupancy)
+        hi = _erlang_c_whole_agents(load, aht_a, t_a, tsl, max_asa_seconds, max_occupancy)
     else:
         hi = _bisect_whole_agents(load, max_occupancy, meets)
     net = hi
@@ -644,7 +645,7 @@ def _erlang_c_whole_agents(
     load: FloatArray,
     aht: FloatArray,
     answer_seconds: FloatArray,
-    target_sl: float | None,
+    target_sl: FloatArray | None,
     max_asa_seconds: float | None,
     max_occupancy: float | None,
 ) -> FloatArray:
@@ -659,21 +660,21 @@ def _erlang_c_whole_agents(
     idx = np.flatnonzero(load > 0)
     n, b = n[idx], b[idx]
     a, h, t = load[idx], aht[idx], answer_seconds[idx]
-    sl_floor = None if target_sl is None else target_sl * (1.0 - _RTOL)
+    floor = np.zeros(idx.size) if target_sl is None else target_sl[idx] * (1.0 - _RTOL)
     asa_cap = None if max_asa_seconds is None else max_asa_seconds * (1.0 + _RTOL)
     # Inside the loop every queue is stable (n > A > 0) and occupancy only falls as n
     # grows (the start already satisfies it), so the lean formulas below suffice.
     while idx.size:
         c = n * b / (n - a * (1.0 - b))
         ok = np.ones(idx.size, dtype=bool)
-        if sl_floor is not None:
-            ok &= 1.0 - c * np.exp(-(n - a) * t / h) >= sl_floor
+        if target_sl is not None:
+            ok &= 1.0 - c * np.exp(-(n - a) * t / h) >= floor
         if asa_cap is not None:
             ok &= c * h / (n - a) <= asa_cap
         if ok.any():
             result[idx[ok]] = n[ok]
             keep = ~ok
-            idx, n, b, a, h, t = idx[keep], n[keep], b[keep], a[keep], h[keep], t[keep]
+            idx, n, b, a, h, t, floor = idx[keep], n[keep], b[keep], a[keep], h[keep], t[keep], floor[keep]
         b = a * b / (n + 1.0 + a * b)
         n = n + 1.0
     return result

@@ -168,3 +168,14 @@ def test_interval_requirements_table() -> None:
     assert list(table["agents"]) == [0.0, 20.0, 20.0, float(np.ceil(erlang.required_agents(10, 180, 30).agents_net / 0.7 - 1e-9))]
     table_a = interval_requirements(frame, ServiceTargets(model="erlang-a", patience_seconds=120))
     assert "prob_abandon" in table_a.columns
+
+
+def test_array_of_targets_in_one_call_equals_one_call_per_target() -> None:
+    calls = np.array([20.0, 100.0, 400.0])
+    targets = np.array([0.6, 0.7, 0.8, 0.9, 0.95])
+    together = erlang.required_agents(np.tile(calls, targets.size), 180, 30,
+                                      target_sl=np.repeat(targets, calls.size), answer_seconds=20)
+    one_by_one = np.concatenate([erlang.required_agents(calls, 180, 30, target_sl=float(t)).agents for t in targets])
+    np.testing.assert_array_equal(together.agents, one_by_one)
+    with pytest.raises(InvalidArgumentError, match="target_sl=1.5"):
+        erlang.required_agents(calls, 180, 30, target_sl=np.array([0.8, 1.5, 0.9]))
