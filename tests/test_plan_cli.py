@@ -75,6 +75,12 @@ def test_plan_runs_on_every_shipped_config(config_path: Path, tmp_path: Path, st
     assert days["service_level"].iloc[0] == pytest.approx(weighted, rel=1e-4)
     coverage = pd.read_csv(out / "coverage.csv")
     assert days["required_agent_hours"].sum() == pytest.approx(coverage["required"].sum() * 0.25, rel=1e-6)
+    if config.plan.simulation_replications:
+        # The simulated SL per day is the roster against its own forecast (staffing evaluate).
+        simulated = pd.read_csv(out / "simulation" / "days.csv")
+        np.testing.assert_allclose(days["simulated_service_level"], simulated["simulated_service_level"], rtol=1e-5)
+        assert ((days["simulated_band_low"] <= days["simulated_service_level"])
+                & (days["simulated_service_level"] <= days["simulated_band_high"])).all()
 
     # The store holds the published forecast version and the plan.
     store = Store.open(store_url)

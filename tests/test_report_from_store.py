@@ -63,6 +63,18 @@ def test_report_of_a_planned_week_with_actuals(site: tuple[Path, str], tmp_path:
     result = CliRunner().invoke(main, ["report", "--config", str(config), "--week", "2026-10-19", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 10_000
+    assert "No evaluation was given" in out.read_text()
+    # With an evaluation of the week against its actuals the report shows the attribution.
+    evaluation = tmp_path / "eval"
+    evaluated = CliRunner().invoke(main, ["evaluate", "--plan", str(plan_dir), "--actuals",
+                                          str(tmp_path / "data" / "actuals.csv"), "--replications", "3",
+                                          "--out-dir", str(evaluation)])
+    assert evaluated.exit_code == 0, evaluated.output
+    result = CliRunner().invoke(main, ["report", "--config", str(config), "--week", "2026-10-19",
+                                       "--evaluation", str(evaluation), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert 'id="chart-evaluation"' in html and "No evaluation was given" not in html
 
 
 def test_report_errors(site: tuple[Path, str], tmp_path: Path) -> None:

@@ -127,6 +127,24 @@ def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanRes
     return ids
 
 
+def _with_simulation(result: PlanResult, out_dir: Path, replications: int) -> PlanResult:
+    """Add the simulated service level per day (the roster against its own forecast)."""
+    from dataclasses import replace
+
+    from staffing.evaluation import EvaluationSettings, evaluate_plan
+    from staffing.io.evaluation import write_evaluation
+    from staffing.io.exports import read_plan_dir
+
+    evaluation = evaluate_plan(read_plan_dir(out_dir), None, EvaluationSettings(replications=replications, seed=0))
+    write_evaluation(evaluation, out_dir / "simulation")
+    sim = evaluation.days.set_index("date")
+    days = result.days.copy()
+    days["simulated_service_level"] = days["date"].map(sim["simulated_service_level"])
+    days["simulated_band_low"] = days["date"].map(sim["band_low"])
+    days["simulated_band_high"] = days["date"].map(sim["band_high"])
+    return replace(result, days=days)
+
+
 def _fmt_pct(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.1%}"
 
@@ -147,15 +165,20 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
         f"(peak {r.under_peak_agent_hours:,.1f}), over {r.over_agent_hours:,.1f}; gap {r.gap:.1%} "
         f"vs bound {r.lower_bound:,.2f} ({r.solve_seconds:.0f} s)"
     )
+    simulated = "simulated_service_level" in days.columns
     header = (f"{'day':<12}{'calls':>8}{'required h':>12}{'scheduled h':>13}{'under h':>9}{'peak under h':>14}"
-              f"{'SL':>8}{'ASA s':>7}{'overloaded':>12}")
+              f"{'SL':>8}{'ASA s':>7}{'overloaded':>12}" + (f"{'simulated SL':>14}" if simulated else ""))
     click.echo(header)
+    click.echo("  (SL: Erlang projection of the rostered head count; overloaded: intervals with agents on the "
+               "phones <= offered load" + ("; simulated: discrete-event simulation of the week" if simulated else "")
+               + ")")
     for row in days.to_dict("records"):
         click.echo(
             f"{row['date']:%a %d %b}  {row['calls']:>8,.0f}{row['required_agent_hours']:>12,.1f}"
             f"{row['scheduled_agent_hours']:>13,.1f}{row['under_agent_hours']:>9,.1f}"
             f"{row['peak_under_agent_hours']:>14,.1f}{_fmt_pct(float(row['service_level'])):>8}"
             f"{_fmt_seconds(float(row['asa_seconds'])):>7}{int(row['overloaded_intervals']):>12}"
+            + (f"{_fmt_pct(float(row['simulated_service_level'])):>14}" if simulated else "")
         )
     misses = result.peak_misses
     if len(misses):
@@ -215,7 +238,12 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
             result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
                               time_limit_seconds=time_limit, progress=say)
             version_ids = _record(store, config, history, result, run_id, out_dir) if store is not None else []
-            write_plan_dir(result, out_dir, _meta(config, result, run_id, version_ids, config_path))
+            meta = _meta(config, result, run_id, version_ids, config_path)
+            write_plan_dir(result, out_dir, meta)
+            if config.plan.simulation_replications > 0:
+                say(f"simulating the rostered week ({config.plan.simulation_replications} replications)")
+                result = _with_simulation(result, out_dir, config.plan.simulation_replications)
+                write_plan_dir(result, out_dir, meta)
     except StaffingError as exc:
         if store is not None:
             store.finish_run(run_id, "failed", error=str(exc))

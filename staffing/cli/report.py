@@ -8,6 +8,7 @@ import click
 
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
+from staffing.io.evaluation import read_evaluation_days
 from staffing.io.exports import read_plan_dir
 from staffing.io.report import read_accuracy, read_actuals, write_html
 from staffing.report import ReportInputs, render_report
@@ -29,11 +30,14 @@ from staffing.report import ReportInputs, render_report
                    "from --actuals against the plan's forecast.")
 @click.option("--next-plan", "next_plan_dir", type=click.Path(path_type=Path), default=None,
               help="Plan directory of next week, summarised at the end.")
+@click.option("--evaluation", "evaluation_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder of `staffing evaluate` for this week: adds the simulated service and the "
+                   "attribution of missed intervals.")
 @click.option("--timezone", default=None, help="IANA time zone overriding plan.json (e.g. Europe/London).")
 @click.option("--title", default=None, help="Page title.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output HTML file.")
 def report_command(plan_dir: Path | None, config_path: Path | None, week: str | None, store_url: str | None,
-                   actuals: Path | None, accuracy: Path | None, next_plan_dir: Path | None,
+                   actuals: Path | None, evaluation_dir: Path | None, accuracy: Path | None, next_plan_dir: Path | None,
                    timezone: str | None, title: str | None, out: Path) -> None:
     """Write the weekly report: volume and AHT vs forecast vs last week, service per day,
     a coverage heatmap, forecast accuracy, missed peaks, next week's plan and every KPI formula.
@@ -69,6 +73,7 @@ def report_command(plan_dir: Path | None, config_path: Path | None, week: str | 
         accuracy=read_accuracy(accuracy) if accuracy is not None else stored_accuracy,
         next_plan=read_plan_dir(next_plan_dir, timezone=timezone) if next_plan_dir is not None else None,
         title=title,
+        evaluation=read_evaluation_days(evaluation_dir) if evaluation_dir is not None else None,
     )
     write_html(render_report(inputs), out)
     click.echo(f"wrote {out}")

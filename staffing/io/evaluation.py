@@ -6,10 +6,36 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from staffing.errors import DataIssue
 from staffing.evaluation import Evaluation
 from staffing.io.roster import ISO
-from staffing.io.tables import write_csv, write_json
+from staffing.io.tables import (
+    parse_datetime,
+    parse_numeric,
+    raise_if_issues,
+    read_raw_table,
+    require_columns,
+    write_csv,
+    write_json,
+)
+
+
+def read_evaluation_days(folder: str | Path) -> pd.DataFrame:
+    """``days.csv`` of an evaluation folder, validated (file, line and column on error)."""
+    name = str(Path(folder) / "days.csv")
+    raw = read_raw_table(name)
+    columns = ["date", "target_sl", "promised_service_level", "simulated_required_service_level",
+               "simulated_service_level", "achieved_service_level", "band_low", "band_high", "missed_intervals",
+               "margin", "model_effect", "roster_effect", "forecast_effect"]
+    require_columns(raw, columns, name)
+    issues: list[DataIssue] = []
+    out = pd.DataFrame({"date": parse_datetime(raw, "date", name, issues).dt.date})
+    for column in columns[1:]:
+        out[column] = parse_numeric(raw, column, name, issues, allow_blank=column == "achieved_service_level")
+    raise_if_issues(issues)
+    return out
 
 
 def evaluation_summary(result: Evaluation) -> dict[str, Any]:

@@ -129,3 +129,21 @@ def scenario_chart(summary: pd.DataFrame, parameters: list[str]) -> go.Figure:
     fig.update_layout(title="Cost vs service level", xaxis_title="weekly agent-hours",
                       yaxis_title="projected service level (%)", **{**_LAYOUT, "height": 520})
     return fig
+
+
+def evaluation_chart(days: pd.DataFrame) -> go.Figure:
+    """Per day: why the achieved service level differs from the target (stacked terms)."""
+    x = [f"{pd.Timestamp(d):%a %d %b}" for d in days["date"]]
+    outcome = "achieved_service_level" if days["achieved_service_level"].notna().any() else "simulated_service_level"
+    fig = go.Figure()
+    for column, name, colour in (("margin", "Erlang margin over target", "#7f7f7f"),
+                                 ("model_effect", "Requirement model", "#9467bd"),
+                                 ("roster_effect", "Roster", "#1f77b4"),
+                                 ("forecast_effect", "Forecast", "#ff7f0e")):
+        fig.add_trace(go.Bar(name=name, x=x, y=days[column] * 100, marker_color=colour))
+    fig.add_trace(go.Scatter(name="Service level - target", x=x, y=(days[outcome] - days["target_sl"]) * 100,
+                             mode="markers", marker={"color": "black", "size": 10, "symbol": "diamond"}))
+    fig.update_layout(title="Service level vs target: where the difference comes from (points)", barmode="relative",
+                      **_LAYOUT)
+    fig.update_yaxes(title_text="percentage points")
+    return fig

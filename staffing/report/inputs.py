@@ -26,6 +26,10 @@ class ReportInputs:
         (fractions). ``None`` = computed from ``actuals`` vs ``plan.forecast`` when both exist.
     next_plan
         Next week's plan, summarised at the end; ``None`` = not available.
+    evaluation
+        ``days.csv`` of ``staffing evaluate`` (per day: promised, simulated and achieved
+        service level with its 90% band, missed intervals and the attribution terms);
+        ``None`` = no evaluation section content.
     title
         Page title; default ``"Weekly operations report - week of <week_start>"``.
     """
@@ -35,3 +39,4 @@ class ReportInputs:
     accuracy: pd.DataFrame | None = None
     next_plan: PlanContents | None = None
     title: str | None = None
+    evaluation: pd.DataFrame | None = None

@@ -155,6 +155,13 @@ def render_report(inputs: ReportInputs) -> str:
     surprises = (volume_surprises(inputs.actuals, plan.forecast)
                  if inputs.actuals is not None and plan.forecast is not None else None)
 
+    evaluation = inputs.evaluation
+    evaluation_charts = [add(charts.evaluation_chart(evaluation), "evaluation")] if evaluation is not None else []
+    evaluation_outcome = None
+    if evaluation is not None:
+        achieved = evaluation["achieved_service_level"].notna().any()
+        evaluation_outcome = "achieved_service_level" if achieved else "simulated_service_level"
+
     next_totals: PlanTotals | None = None
     next_charts = []
     if inputs.next_plan is not None:
@@ -169,7 +176,8 @@ def render_report(inputs: ReportInputs) -> str:
         volume=volume, volume_charts=volume_charts, has_actuals=inputs.actuals is not None,
         service=service, service_charts=service_charts, heatmap=heatmap,
         accuracy=accuracy, accuracy_source=accuracy_source, accuracy_charts=accuracy_charts,
-        peaks=peaks, surprises=surprises, next_plan=inputs.next_plan, next_totals=next_totals, next_charts=next_charts,
+        peaks=peaks, surprises=surprises, evaluation=evaluation, evaluation_charts=evaluation_charts,
+        evaluation_outcome=evaluation_outcome, next_plan=inputs.next_plan, next_totals=next_totals, next_charts=next_charts,
         formulas=FORMULAS, chart_ids=[c.id for c in chart_list],
     )
 
