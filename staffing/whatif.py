@@ -479,7 +479,7 @@ def _concat_starts(parts: list[pd.DatetimeIndex]) -> pd.DatetimeIndex:
     first = parts[0]
     if all(p is first for p in parts):  # one queue: repeat its index without copying per part
         return first.take(np.tile(np.arange(first.size), len(parts)))
-    return first.append(parts[1:])
+    return pd.DatetimeIndex(first.append(parts[1:]))
 
 
 def _plan_tasks(
@@ -747,7 +747,7 @@ def _summarise(
     centre = _centre(codes, col("agents"))
     out["peak_agents"] = centre.max(axis=1)
     out["peak_interval"] = codes.times[centre.argmax(axis=1)]
-    if not intervals["agents"].dtype.kind == "f":
+    if intervals["agents"].dtype.kind != "f":
         out["peak_agents"] = out["peak_agents"].astype(np.int64)
     for column in ("service_level", "asa_seconds", "prob_abandon"):
         out[column] = _weighted_mean(s, n, col(column), calls)
@@ -836,6 +836,7 @@ def _roster_task(task: _RosterTask) -> pd.DataFrame:
     load = merged["load_erlangs"].to_numpy(dtype=float)
     aht = merged["aht_seconds"].to_numpy(dtype=float)
     if targets.model == "erlang-a":
+        assert targets.patience_seconds is not None  # ServiceTargets guarantees it for Erlang A
         metrics = erlang.erlang_a(on_phone, load, aht, targets.patience_seconds, targets.answer_seconds)
         sl = np.asarray(metrics.service_level, dtype=float)
         asa = np.asarray(metrics.asa_seconds, dtype=float)

@@ -177,5 +177,5 @@ def test_array_of_targets_in_one_call_equals_one_call_per_target() -> None:
                                       target_sl=np.repeat(targets, calls.size), answer_seconds=20)
     one_by_one = np.concatenate([erlang.required_agents(calls, 180, 30, target_sl=float(t)).agents for t in targets])
     np.testing.assert_array_equal(together.agents, one_by_one)
-    with pytest.raises(InvalidArgumentError, match="target_sl=1.5"):
+    with pytest.raises(InvalidArgumentError, match=r"target_sl=1\.5"):
         erlang.required_agents(calls, 180, 30, target_sl=np.array([0.8, 1.5, 0.9]))

@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from staffing.requirements import ServiceTargets
 from test_whatif_sweep import INTERVAL_MINUTES, make_forecast
 
 from staffing.errors import ConfigError, InvalidArgumentError, StaffingError
@@ -17,6 +16,7 @@ from staffing.executors import (
     open_executor,
     run_ordered,
 )
+from staffing.requirements import ServiceTargets
 from staffing.whatif import ScenarioGrid, SweepResult, run_sweep
 
 BASE = ServiceTargets(target_sl=0.8, answer_seconds=20, shrinkage=0.3)

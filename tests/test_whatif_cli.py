@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from staffing.erlang import required_agents
 from test_whatif_sweep import make_forecast
 
 from staffing.cli import main
+from staffing.erlang import required_agents
 
 
 @pytest.fixture

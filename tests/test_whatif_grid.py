@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from staffing.requirements import ServiceTargets
 
 from staffing.errors import InvalidArgumentError
+from staffing.requirements import ServiceTargets
 from staffing.whatif import AhtChange, ScenarioGrid
 
 BASE = ServiceTargets(target_sl=0.8, answer_seconds=20)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from staffing.erlang import required_agents, service_level
-from staffing.requirements import ServiceTargets
 
+from staffing.erlang import required_agents, service_level
 from staffing.errors import InvalidArgumentError
+from staffing.requirements import ServiceTargets
 from staffing.whatif import Scenario, ScenarioGrid, infer_interval_minutes, run_sweep
 
 INTERVAL_MINUTES = 15
