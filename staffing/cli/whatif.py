@@ -50,6 +50,29 @@ def _base_targets(values: dict[str, Any]) -> ServiceTargets:
         ) from None
 
 
+def _from_config(config_path: Path, week_start: str | None, store_url: str | None, with_roster: bool,
+                 roster_time_limit: float | None) -> tuple[pd.DataFrame, str, dict[str, Any], Any, float]:
+    """Baseline, source, base targets, roster evaluator and interval length from a site config."""
+    from staffing.cli.plan import open_store, parse_week_start
+    from staffing.io.config import load_config, read_config_history
+    from staffing.io.roster import read_agents
+    from staffing.plan import default_week_start
+    from staffing.whatif_config import SiteRoster, week_baseline
+
+    config = load_config(config_path)
+    history = read_config_history(config)
+    week = parse_week_start(week_start) or default_week_start(history, config)
+    baseline = week_baseline(config, week, open_store(config, store_url), history)
+    roster = None
+    if with_roster:
+        limit = roster_time_limit or config.plan.time_limit_seconds
+        if limit <= 0:
+            raise InvalidArgumentError("--roster-time-limit", limit, "> 0 seconds")
+        roster = SiteRoster(tuple(read_agents(config.agents)), config.roster, week, limit, config.plan.solver)
+    targets = config.queues[0].targets.model_dump()
+    return baseline.frame, baseline.source, targets, roster, float(config.interval_minutes)
+
+
 def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
     """The baseline forecast and where it came from (``--config`` will add the store)."""
     from staffing.io.whatif import read_baseline_forecast
@@ -60,6 +83,17 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 
 
 @main.command("whatif")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Site config: the baseline is the forecast published for --week-start in its store (else "
+                   "forecast from its history); base targets from its first queue; --roster uses its agents and rules.")
+@click.option("--week-start", default=None,
+              help="With --config: the week, YYYY-MM-DD (default: the first whole week after the history ends).")
+@click.option("--roster", "with_roster", is_flag=True,
+              help="With --config: roster every scenario (slow: one optimisation per scenario) and report the "
+                   "rostered coverage, projected SL and under-staffing.")
+@click.option("--roster-time-limit", type=float, default=None,
+              help="Roster budget per scenario in seconds (default: config plan.time_limit_seconds).")
+@click.option("--store", "store_url", default=None, metavar="URL", help="With --config: store URL overriding the config's.")
 @click.option("--forecast", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline forecast CSV/Parquet: interval_start, calls, aht_seconds (+ queue). Never modified.")
 @click.option("--interval-minutes", type=float, default=None,
@@ -93,6 +127,11 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Directory for scenarios.csv, daily.csv, intervals.csv(.parquet), whatif.html, sweep.json.")
 def whatif(
+    config_path: Path | None,
+    week_start: str | None,
+    with_roster: bool,
+    roster_time_limit: float | None,
+    store_url: str | None,
     forecast: Path | None,
     interval_minutes: float | None,
     target_sl: float | None,
@@ -130,12 +169,27 @@ def whatif(
     from staffing.whatif_chart import cost_service_figure, figure_html
 
     grid = ScenarioGrid.parse(grid_specs)
-    base = _base_targets({
+    values = {
         "target_sl": target_sl, "answer_seconds": answer_seconds, "max_asa_seconds": max_asa_seconds,
         "max_occupancy": max_occupancy, "max_abandon": max_abandon, "shrinkage": shrinkage,
         "model": model, "patience_seconds": patience_seconds, "fractional": fractional,
-    })
-    frame, source = _baseline(forecast)
+    }
+    roster = None
+    if config_path is not None:
+        if forecast is not None:
+            raise InvalidArgumentError("--forecast", str(forecast), "not together with --config (the config names the baseline)")
+        frame, source, config_targets, roster, config_minutes = _from_config(
+            config_path, week_start, store_url, with_roster, roster_time_limit)
+        # Options given on the command line override the config's targets.
+        defaults = {"shrinkage": 0.0, "model": "erlang-c", "fractional": False}
+        overrides = {k: v for k, v in values.items() if v is not None and not (k in defaults and v == defaults[k])}
+        values = {**config_targets, **overrides}
+        interval_minutes = interval_minutes if interval_minutes is not None else config_minutes
+    elif week_start is not None or with_roster:
+        raise InvalidArgumentError("--week-start/--roster", None, "--config (the site's agents, rules and store)")
+    else:
+        frame, source = _baseline(forecast)
+    base = _base_targets(values)
     minutes = interval_minutes if interval_minutes is not None else infer_interval_minutes(frame)
     # One task's worth of work is not worth starting a pool for.
     small = scheduler is None and len(frame) * len(grid) <= batch_size
@@ -143,7 +197,7 @@ def whatif(
     started = time.perf_counter()
     with open_executor(options) as executor:
         result = run_sweep(frame, base, grid, interval_minutes=minutes, executor=executor,
-                           batch_size=batch_size, fte_hours_per_week=fte_hours)
+                           batch_size=batch_size, fte_hours_per_week=fte_hours, roster=roster)
     seconds = time.perf_counter() - started
     html = figure_html(cost_service_figure(result.scenarios))
     written = write_sweep(result, out_dir, chart_html=html, metadata={
