@@ -38,7 +38,7 @@ def week_profile(queues: int, peak_calls: float, seed: int = 1) -> pd.DataFrame:
     starts = pd.date_range("2026-03-02", periods=7 * 96, freq="15min")
     hour = (starts.hour + starts.minute / 60).to_numpy(dtype=float)
     shape = np.exp(-((hour - 10.5) ** 2) / 4) + 0.8 * np.exp(-((hour - 15) ** 2) / 5) + 0.02
-    weekday = np.where(starts.dayofweek.to_numpy() >= 5, 0.5, 1.0)
+    weekday = np.where(starts.day_of_week.to_numpy() >= 5, 0.5, 1.0)
     frames = []
     for q in range(queues):
         scale = peak_calls * rng.uniform(0.3, 1.0)
