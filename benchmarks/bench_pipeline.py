@@ -29,7 +29,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from staffing.cli import main
-from staffing.example_data import EXAMPLE_HISTORY, example_agents, example_history
+from staffing.example_data import EXAMPLE_HISTORY, example_agents, example_history, history_export
 from staffing.forecast import ForecastSettings, forecast
 from staffing.synthetic import synthetic_history
 
@@ -51,14 +51,7 @@ def _site(folder: Path, n_agents: int, time_limit: float) -> Path:
     scale = n_agents / 72.0
     settings = EXAMPLE_HISTORY.model_copy(update={"daily_calls": EXAMPLE_HISTORY.daily_calls * scale})
     history = synthetic_history(settings)
-    frame = example_history() if n_agents == 72 else pd.DataFrame({
-        "interval_start": history["interval_start"].dt.tz_localize(None).dt.strftime("%Y-%m-%d %H:%M"),
-        "queue": history["queue"].astype(str),
-        "offered": history["offered"].astype(int),
-        "answered": history["answered"].astype(int),
-        "abandoned": history["abandoned"].astype(int),
-        "aht_seconds": history["aht_seconds"].round(1),
-    })
+    frame = example_history() if n_agents == 72 else history_export(history)
     frame.to_csv(data / "example_history.csv", index=False)
     example_agents(n_agents).to_csv(data / "example_agents.csv", index=False)
     text = (REPO / "configs" / "example.yaml").read_text()

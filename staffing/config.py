@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from staffing.forecast.settings import WEEKDAYS, ForecastSettings
 from staffing.requirements import ServiceTargets
 from staffing.roster.config import RosterRules
+from staffing.validators import divides_day
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -160,12 +161,7 @@ class Config(_Strict):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     reforecast: ReforecastConfig = Field(default_factory=ReforecastConfig)
 
-    @field_validator("interval_minutes")
-    @classmethod
-    def _divides_day(cls, value: int) -> int:
-        if 1440 % value:
-            raise ValueError(f"must divide a day (1440 minutes), got {value}")
-        return value
+    _divides_day = field_validator("interval_minutes")(divides_day)
 
     @model_validator(mode="before")
     @classmethod

@@ -39,7 +39,7 @@ import pandas as pd
 from staffing import erlang
 from staffing.errors import InvalidArgumentError
 from staffing.exports.model import PlanContents
-from staffing.requirements import ServiceTargets
+from staffing.requirements import ServiceTargets, service_figures
 from staffing.simulation import (
     QueueInput,
     ServiceDistribution,
@@ -224,15 +224,9 @@ def evaluate_plan(
     net = erlang.required_agents(f_calls, f_aht, minutes, **target_kwargs).agents_net
     on_phone = np.rint(coverage["scheduled"].to_numpy(dtype=float) * (1.0 - targets.shrinkage))
     load = f_calls * f_aht / (minutes * 60.0)
-    if targets.model == "erlang-a":
-        assert targets.patience_seconds is not None
-        promised = erlang.erlang_a(net, load, f_aht, targets.patience_seconds, targets.answer_seconds).service_level
-        projected = erlang.erlang_a(coverage["scheduled"].to_numpy(dtype=float) * (1 - targets.shrinkage), load, f_aht,
-                                    targets.patience_seconds, targets.answer_seconds).service_level
-    else:
-        promised = erlang.service_level(net, load, f_aht, targets.answer_seconds)
-        projected = erlang.service_level(coverage["scheduled"].to_numpy(dtype=float) * (1 - targets.shrinkage), load,
-                                         f_aht, targets.answer_seconds)
+    promised = service_figures(targets, net, load, f_aht)[0]
+    projected = service_figures(targets, coverage["scheduled"].to_numpy(dtype=float) * (1 - targets.shrinkage),
+                                load, f_aht)[0]
     a_calls = a_abandoned = a_aht = None
     if actuals is not None:
         a_calls, a_abandoned, a_aht = _actuals_on_grid(actuals, starts, minutes)

@@ -50,7 +50,11 @@ FIRST_PLAN_WEEK = dt.date(2026, 10, 26)
 
 def example_history() -> pd.DataFrame:
     """The example history as written to CSV: naive local times, rounded AHT."""
-    frame = synthetic_history(EXAMPLE_HISTORY)
+    return history_export(synthetic_history(EXAMPLE_HISTORY))
+
+
+def history_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """A synthetic history shaped like an ACD export: naive local times, whole counts."""
     out = pd.DataFrame({
         "interval_start": frame["interval_start"].dt.tz_localize(None).dt.strftime("%Y-%m-%d %H:%M"),
         "queue": frame["queue"].astype(str),

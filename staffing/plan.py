@@ -25,11 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from staffing import erlang
 from staffing.config import Config, first_week_start
 from staffing.forecast import forecast
 from staffing.forecast.api import ForecastOutput
-from staffing.requirements import ServiceTargets, interval_requirements
+from staffing.requirements import ServiceTargets, interval_requirements, service_figures
 from staffing.roster import build_roster
 from staffing.roster.types import AgentContract, RosterResult
 
@@ -152,14 +151,7 @@ def project_service(
         on_phone = part["scheduled"].to_numpy(dtype=float) * part["share"].to_numpy() * (1.0 - t.shrinkage)
         load = part["load_erlangs"].to_numpy(dtype=float)
         aht = np.where(part["aht_seconds"].to_numpy(dtype=float) > 0, part["aht_seconds"].to_numpy(dtype=float), 1.0)
-        if t.model == "erlang-a":
-            assert t.patience_seconds is not None
-            m = erlang.erlang_a(on_phone, load, aht, t.patience_seconds, t.answer_seconds)
-            sl, asa, ab = m.service_level, m.asa_seconds, m.prob_abandon
-        else:
-            sl = erlang.service_level(on_phone, load, aht, t.answer_seconds)
-            asa = erlang.asa_seconds(on_phone, load, aht)
-            ab = np.full(load.shape, np.nan)
+        sl, asa, ab = service_figures(t, on_phone, load, aht)
         frames.append(pd.DataFrame({
             "queue": str(name),
             "interval_start": part["interval_start"].to_numpy(),

@@ -30,6 +30,7 @@ from staffing import __version__
 from staffing.errors import StaffingError, StoreError
 from staffing.store import FORECAST_COLUMNS, ImportResult, Store
 from staffing.store.timecodec import naive_utc, to_seconds
+from staffing.validators import divides_day
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,7 @@ class ReforecastSettings(BaseModel):
     lock_timeout_seconds: float = Field(default=0.0, ge=0)
     model: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("interval_minutes")
-    @classmethod
-    def _divides_day(cls, value: int) -> int:
-        if 1440 % value:
-            raise ValueError(f"interval_minutes must divide 1440 (a day), got {value}")
-        return value
+    _divides_day = field_validator("interval_minutes")(divides_day)
 
 
 QueueStatus = Literal["created", "unchanged", "skipped", "failed"]

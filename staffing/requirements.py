@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from staffing import erlang
 from staffing.erlang import required_agents
 from staffing.errors import InvalidArgumentError
 
@@ -150,3 +151,18 @@ def interval_requirements(
     if req.prob_abandon is not None:
         out["prob_abandon"] = req.prob_abandon
     return out
+
+
+def service_figures(
+    targets: ServiceTargets, agents: np.ndarray, load_erlangs: np.ndarray, aht_seconds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Service level, ASA and abandonment (NaN with Erlang C) that ``agents`` on the phones
+    achieve under the targets' model; arrays broadcast together."""
+    if targets.model == "erlang-a":
+        assert targets.patience_seconds is not None  # guaranteed by ServiceTargets
+        m = erlang.erlang_a(agents, load_erlangs, aht_seconds, targets.patience_seconds, targets.answer_seconds)
+        shape = np.broadcast(agents, load_erlangs).shape
+        return (np.broadcast_to(m.service_level, shape), np.broadcast_to(m.asa_seconds, shape),
+                np.broadcast_to(m.prob_abandon, shape))
+    sl = erlang.service_level(agents, load_erlangs, aht_seconds, targets.answer_seconds)
+    return sl, erlang.asa_seconds(agents, load_erlangs, aht_seconds), np.full(sl.shape, np.nan)

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from staffing.errors import InvalidArgumentError
 from staffing.executors import SerialExecutor, run_ordered
-from staffing.requirements import ServiceTargets
+from staffing.requirements import ServiceTargets, service_figures
 
 DEFAULT_FTE_HOURS_PER_WEEK: Final = 37.5
 DEFAULT_BATCH_SIZE: Final = 200_000
@@ -815,7 +815,6 @@ class _RosterTask:
 
 def _roster_task(task: _RosterTask) -> pd.DataFrame:
     """Scheduled coverage of one scenario and the service level it projects."""
-    from staffing import erlang
 
     req = task.requirement
     got = task.evaluator(task.scenario, req.copy())
@@ -830,21 +829,12 @@ def _roster_task(task: _RosterTask) -> pd.DataFrame:
     )
     scheduled = merged["scheduled"].fillna(0.0).to_numpy(dtype=float)
     targets = task.scenario.targets
-    # Agents on shift lose the shrinkage fraction to breaks, training, ...; only whole
-    # agents take calls, so the on-phone count rounds down (conservative).
-    on_phone = np.floor(scheduled * (1.0 - targets.shrinkage) + 1e-9)
+    # The expected number on the phones after shrinkage (fractional, through the continuous
+    # extension of Erlang B), as `staffing plan` projects it.
+    on_phone = scheduled * (1.0 - targets.shrinkage)
     load = merged["load_erlangs"].to_numpy(dtype=float)
     aht = merged["aht_seconds"].to_numpy(dtype=float)
-    if targets.model == "erlang-a":
-        assert targets.patience_seconds is not None  # ServiceTargets guarantees it for Erlang A
-        metrics = erlang.erlang_a(on_phone, load, aht, targets.patience_seconds, targets.answer_seconds)
-        sl = np.asarray(metrics.service_level, dtype=float)
-        asa = np.asarray(metrics.asa_seconds, dtype=float)
-        abandon = np.asarray(metrics.prob_abandon, dtype=float)
-    else:
-        sl = np.asarray(erlang.service_level(on_phone, load, aht, targets.answer_seconds), dtype=float)
-        asa = np.asarray(erlang.asa_seconds(on_phone, load, aht), dtype=float)
-        abandon = np.full(sl.shape, np.nan)
+    sl, asa, abandon = service_figures(targets, on_phone, load, np.where(aht > 0, aht, 1.0))
     required = merged["agents"].to_numpy(dtype=float)
     return pd.DataFrame({
         "scheduled": scheduled,

@@ -16,3 +16,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not available at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh SQLite store for the test, also set as ``$STAFFING_STORE_URL`` for the CLI."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("STAFFING_STORE_URL", url)
+    return url

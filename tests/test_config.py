@@ -37,7 +37,7 @@ def test_example_config_loads_and_resolves_paths() -> None:
          "queues.0.targets.target_sl", "less than 1"),
         ("history: {path: h.csv}\nagents: a.csv\nqueues: [{name: q, targets: {model: erlang-a}}]\n",
          "queues.0.targets", "patience_seconds"),
-        ("history: {path: h.csv}\nagents: a.csv\ninterval_minutes: 7\n", "interval_minutes", "divide a day"),
+        ("history: {path: h.csv}\nagents: a.csv\ninterval_minutes: 7\n", "interval_minutes", "must divide 1440"),
         ("history: {path: h.csv}\n", "agents", "missing"),
         ("history: {path: h.csv}\nagents: a.csv\nsite: {timezone: Mars/Base}\n", "site.timezone", "Mars/Base"),
         ("history: {path: h.csv}\nagents: a.csv\nplan: {solver: gurobi}\n", "plan.solver", "highs"),

@@ -102,14 +102,18 @@ def test_requirements_command(tmp_path: Path) -> None:
 def test_requirements_bad_rows_are_listed(tmp_path: Path) -> None:
     forecast = tmp_path / "forecast.csv"
     forecast.write_text("interval_start,calls,aht_seconds\n2026-03-02 08:00,-3,180\nnoon,10,180\n"
-                        "2026-03-02 09:00,10,0\n2026-03-02 09:00,1,100\n")
+                        "2026-03-02 09:00,10,0\n2026-03-02 09:15,10,\n")
     code, text = run(["requirements", "--forecast", str(forecast), "--out", str(tmp_path / "r.csv")])
     assert code == 1
     assert "forecast.csv:2: column 'calls'" in text
     assert "forecast.csv:3: column 'interval_start'" in text
     assert "forecast.csv:4: column 'aht_seconds'" in text
-    assert "forecast.csv:5: column 'interval_start'" in text and "duplicate" in text
+    assert "forecast.csv:5: column 'aht_seconds'" in text  # blank AHT where there are calls
     assert not (tmp_path / "r.csv").exists()
+    repeated = tmp_path / "dup.csv"
+    repeated.write_text("interval_start,calls,aht_seconds\n2026-03-02 09:00,10,100\n2026-03-02 09:00,1,100\n")
+    code, text = run(["requirements", "--forecast", str(repeated), "--out", str(tmp_path / "r.csv")])
+    assert code == 1 and "dup.csv:3: column 'interval_start'" in text and "repeats" in text
     missing = tmp_path / "m.csv"
     missing.write_text("interval_start,calls\n2026-03-02 08:00,3\n")
     code, text = run(["requirements", "--forecast", str(missing), "--out", str(tmp_path / "r.csv")])

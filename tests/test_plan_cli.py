@@ -22,13 +22,6 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
 
 
-@pytest.fixture
-def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("STAFFING_STORE_URL", url)
-    return url
-
-
 def test_every_config_is_covered() -> None:
     assert CONFIGS / "example.yaml" in CONFIG_FILES
 

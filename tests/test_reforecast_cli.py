@@ -18,13 +18,6 @@ from staffing.store import Store
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
-@pytest.fixture
-def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("STAFFING_STORE_URL", url)
-    return url
-
-
 def test_reforecast_twice_makes_one_version(tmp_path: Path, store_url: str) -> None:
     summary = tmp_path / "run.json"
     args = ["reforecast", "--config", str(CONFIGS / "example.yaml"), "--summary", str(summary)]

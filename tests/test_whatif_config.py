@@ -18,13 +18,6 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 EXAMPLE = str(CONFIGS / "example.yaml")
 
 
-@pytest.fixture
-def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("STAFFING_STORE_URL", url)
-    return url
-
-
 def test_sweep_uses_the_published_forecast_and_never_changes_it(tmp_path: Path, store_url: str) -> None:
     published = CliRunner().invoke(main, ["forecast", "--history", str(CONFIGS / "data" / "example_history.csv"),
                                           "--timezone", "Europe/London", "--interval-minutes", "15",

@@ -75,7 +75,7 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
 
 def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
     """The baseline forecast and where it came from (``--config`` will add the store)."""
-    from staffing.io.whatif import read_baseline_forecast
+    from staffing.io.requirements import read_forecast as read_baseline_forecast
 
     if forecast is None:
         raise InvalidArgumentError("--forecast", None, "a forecast CSV or Parquet file")

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from staffing.validators import divides_day
+
 #: Point models by name (``auto`` picks one of ``auto_candidates`` by backtest).
 ModelName = Literal[
     "seasonal_naive", "average4", "average8", "ewma", "level", "ets", "poisson", "negbin", "combo", "auto"
@@ -100,12 +102,7 @@ class ForecastSettings(BaseModel):
     special_days: tuple[SpecialDay, ...] = ()
     aht_weeks: int = Field(default=8, ge=1, le=104)
 
-    @field_validator("interval_minutes")
-    @classmethod
-    def _divides_day(cls, value: int) -> int:
-        if 1440 % value:
-            raise ValueError(f"interval_minutes must divide 1440 (a day), got {value}")
-        return value
+    _divides_day = field_validator("interval_minutes")(divides_day)
 
     @model_validator(mode="after")
     def _no_recursion(self) -> ForecastSettings:

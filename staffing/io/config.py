@@ -50,6 +50,19 @@ def config_error(exc: ValidationError, file: str) -> ConfigError:
     return ConfigError(f"{err['msg']}{shown}", file=file, key=key)
 
 
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; a missing file or bad YAML is a :class:`ConfigError` naming the file."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
+
+
 def parse_config(data: Any, file: str, base: Path) -> Config:
     """Validate a loaded YAML mapping; relative paths are resolved against ``base``."""
     if not isinstance(data, dict):
@@ -70,16 +83,7 @@ def load_config(path: str | Path) -> Config:
         The file is missing, is not YAML, or a key is unknown, missing or out of range
         (the message names the file and the dotted key, e.g. ``queues.0.targets.target_sl``).
     """
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
-    return parse_config(data, file, Path(path).resolve().parent)
+    return parse_config(read_yaml(path), str(path), Path(path).resolve().parent)
 
 
 def read_config_history(config: Config, path: Path | None = None) -> pd.DataFrame:

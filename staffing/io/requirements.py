@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from staffing.errors import DataIssue
+from staffing.errors import DataError, DataIssue
 from staffing.io.tables import (
     parse_datetime,
     parse_numeric,
@@ -20,11 +20,16 @@ FIRST_DATA_LINE = 2  # the header is line 1
 
 
 def read_forecast(path: str | Path) -> pd.DataFrame:
-    """A forecast CSV/Parquet: ``interval_start, calls, aht_seconds`` (+ optional ``queue``).
+    """Read a forecast CSV/Parquet: ``interval_start, calls, aht_seconds`` (+ ``queue``).
 
-    Other columns (prediction intervals, ...) are ignored. Every bad cell is reported at
-    once with its file, line and column: unparseable times, negative or non-numeric
-    calls, AHT that is not positive where there are calls, duplicated intervals.
+    Other columns (``lower80``, ...) are ignored. ``aht_seconds`` may be blank where
+    ``calls`` is 0.
+
+    Raises
+    ------
+    DataError
+        Listing every bad cell with its line and column, or a duplicated
+        (queue, interval_start).
     """
     name = str(path)
     raw = read_raw_table(path)
@@ -32,18 +37,23 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     issues: list[DataIssue] = []
     starts = parse_datetime(raw, "interval_start", name, issues)
     calls = parse_numeric(raw, "calls", name, issues, minimum=0.0)
-    aht = parse_numeric(raw, "aht_seconds", name, issues, allow_blank=True)
-    for pos in ((calls > 0) & ~(aht > 0)).to_numpy().nonzero()[0]:
-        value = raw["aht_seconds"].iloc[pos]
-        issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "aht_seconds",
-                                f"expected a handle time > 0 seconds where there are calls, got {value!r}"))
+    aht = parse_numeric(raw, "aht_seconds", name, issues, allow_blank=True, minimum=0.0, minimum_inclusive=False)
+    for pos in (aht.isna() & (calls > 0)).to_numpy().nonzero()[0]:
+        issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "aht_seconds", "blank where calls > 0"))
     frame = pd.DataFrame({"interval_start": starts, "calls": calls, "aht_seconds": aht})
     if "queue" in raw.columns:
-        frame.insert(0, "queue", raw["queue"].astype(str))
-    keys = ["queue", "interval_start"] if "queue" in frame.columns else ["interval_start"]
-    for pos in frame.duplicated(keys, keep="first").to_numpy().nonzero()[0]:
-        issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "interval_start", "duplicate interval"))
+        queue = raw["queue"].astype(str).str.strip()
+        for pos in (queue == "").to_numpy().nonzero()[0]:
+            issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "queue", "blank queue name"))
+        frame.insert(0, "queue", queue.astype("string"))
     raise_if_issues(issues)
+    keys = ["queue", "interval_start"] if "queue" in frame.columns else ["interval_start"]
+    dup = frame.duplicated(keys, keep="first").to_numpy().nonzero()[0]
+    if dup.size:
+        raise DataError([
+            DataIssue(name, int(pos) + FIRST_DATA_LINE, "interval_start", "repeats an earlier row's interval")
+            for pos in dup
+        ])
     return frame
 
 

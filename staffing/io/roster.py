@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from staffing.errors import ConfigError, DataIssue
@@ -135,16 +134,9 @@ def roster_rules_from_mapping(data: Any, file: str) -> RosterRules:
 
 def read_roster_rules(path: str | Path) -> RosterRules:
     """The ``roster:`` section of a YAML config file (defaults for what is absent)."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
-    return roster_rules_from_mapping(data, file)
+    from staffing.io.config import read_yaml
+
+    return roster_rules_from_mapping(read_yaml(path), str(path))
 
 
 def read_roster(path: str | Path) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from staffing import __version__
 from staffing.errors import DataError, DataIssue, StoreError
 from staffing.io.tables import FIRST_DATA_LINE, parse_datetime, raise_if_issues
+from staffing.requirements import REQUIREMENT_COLUMNS as TABLE_REQUIREMENT_COLUMNS
 from staffing.store import schema
 from staffing.store.engine import create_store_engine, resolve_store_url
 from staffing.store.lock import LockHolder, StoreLock
@@ -76,18 +77,8 @@ INTERVAL_ACCURACY_COLUMNS = [
     "abs_error_calls",
     "error_calls",
 ]
-REQUIREMENT_COLUMNS = [
-    "queue",
-    "interval_start",
-    "calls",
-    "aht_seconds",
-    "load_erlangs",
-    "agents",
-    "service_level",
-    "asa_seconds",
-    "occupancy",
-    "prob_abandon",
-]
+#: A stored plan's requirements: the requirements table with its queue and Erlang A column.
+REQUIREMENT_COLUMNS = ["queue", *TABLE_REQUIREMENT_COLUMNS, "prob_abandon"]
 ROSTER_COLUMNS = ["agent_id", "shift_start", "shift_end", "paid_minutes", "breaks"]
 AccuracyBy = Literal["day", "interval", "horizon"]
 OnConflict = Literal["reject", "revise"]
