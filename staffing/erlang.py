@@ -617,14 +617,18 @@ def required_agents(
         m = _metrics(n, load[idx], aht_a[idx], t_a[idx], model, None if pat_a is None else pat_a[idx])
         return _meets(m, None if tsl is None else tsl[idx], max_asa_seconds, max_occupancy, max_abandon)
 
+    b_net: FloatArray | None = None
     if model == "erlang-c":
-        hi = _erlang_c_whole_agents(load, aht_a, t_a, tsl, max_asa_seconds, max_occupancy)
+        hi, b_net = _erlang_c_whole_agents(load, aht_a, t_a, tsl, max_asa_seconds, max_occupancy)
     else:
         hi = _bisect_whole_agents(load, max_occupancy, meets)
     net = hi
     if fractional:
         net = _fractional(net, load, meets)
-    m = _metrics(net, load, aht_a, t_a, model, pat_a)
+    if b_net is not None and not fractional:  # Erlang B at n is known from the search
+        m = _c_metrics_from_b(net, load, aht_a, t_a, b_net)
+    else:
+        m = _metrics(net, load, aht_a, t_a, model, pat_a)
     if fractional:
         gross = net / (1.0 - shrinkage)
     else:
@@ -648,36 +652,73 @@ def _erlang_c_whole_agents(
     target_sl: FloatArray | None,
     max_asa_seconds: float | None,
     max_occupancy: float | None,
-) -> FloatArray:
-    """Smallest whole n meeting the Erlang C targets: exact B at the first stable n, then
-    the stable upward recurrence ``B(n+1) = A B(n) / (n + 1 + A B(n))`` (Cooper 1981)
-    one agent at a time, only on the intervals that still miss a target."""
-    n = np.where(load > 0, np.floor(load) + 1.0, 0.0)
+) -> tuple[FloatArray, FloatArray]:
+    """Smallest whole n meeting the Erlang C targets, and Erlang B at that n.
+
+    Start from a square-root-staffing guess ``A + c sqrt(A)`` (Halfin & Whitt 1981;
+    ``c = 0.6 max(Phi^-1(target), 0)``, never below the first stable n nor the occupancy
+    bound), evaluate B there exactly, then walk one agent at a time with the exact
+    recurrences ``B(n+1) = A B(n) / (n + 1 + A B(n))`` upwards where a target is missed
+    and ``B(n-1) = n B(n) / (A (1 - B(n)))`` downwards while n - 1 still meets them
+    (Cooper 1981). The guess only saves steps; the walk makes the answer exact.
+    """
+    live = load > 0
+    lowest = np.where(live, np.floor(load) + 1.0, 0.0)
     if max_occupancy is not None:
-        n = np.maximum(n, np.ceil(load / max_occupancy * (1.0 - _RTOL)))
+        lowest = np.maximum(lowest, np.ceil(load / max_occupancy * (1.0 - _RTOL)))
+    c_guess = 0.0 if target_sl is None else 0.6 * np.maximum(special.ndtri(np.clip(target_sl, 1e-12, 1 - 1e-12)), 0.0)
+    n = np.where(live, np.maximum(lowest, np.ceil(load + c_guess * np.sqrt(load))), 0.0)
     b = erlang_b(n, load)
     result = n.copy()
-    idx = np.flatnonzero(load > 0)
-    n, b = n[idx], b[idx]
+    result_b = b.copy()
+    idx = np.flatnonzero(live)
+    n, b, low = n[idx], b[idx], lowest[idx]
     a, h, t = load[idx], aht[idx], answer_seconds[idx]
     floor = np.zeros(idx.size) if target_sl is None else target_sl[idx] * (1.0 - _RTOL)
     asa_cap = None if max_asa_seconds is None else max_asa_seconds * (1.0 + _RTOL)
-    # Inside the loop every queue is stable (n > A > 0) and occupancy only falls as n
-    # grows (the start already satisfies it), so the lean formulas below suffice.
-    while idx.size:
+
+    def meets(n: FloatArray, b: FloatArray, a: FloatArray, h: FloatArray, t: FloatArray,
+              floor: FloatArray) -> npt.NDArray[np.bool_]:
+        # Every queue here is stable (n > A > 0) and occupancy holds from `lowest` up.
         c = n * b / (n - a * (1.0 - b))
-        ok = np.ones(idx.size, dtype=bool)
+        ok = np.ones(n.size, dtype=bool)
         if target_sl is not None:
             ok &= 1.0 - c * np.exp(-(n - a) * t / h) >= floor
         if asa_cap is not None:
             ok &= c * h / (n - a) <= asa_cap
-        if ok.any():
-            result[idx[ok]] = n[ok]
-            keep = ~ok
-            idx, n, b, a, h, t, floor = idx[keep], n[keep], b[keep], a[keep], h[keep], t[keep], floor[keep]
+        return ok
+
+    ok = meets(n, b, a, h, t, floor)
+    # Downwards: intervals whose guess already meets every target.
+    down = np.flatnonzero(ok)
+    dn, db, da, dh, dt_, df, dlow = n[down], b[down], a[down], h[down], t[down], floor[down], low[down]
+    while down.size:
+        can = dn - 1.0 >= dlow
+        pb = np.where(can, dn * db / (da * (1.0 - db)), db)
+        step = can & meets(np.where(can, dn - 1.0, dn), pb, da, dh, dt_, df)
+        if not step.any():
+            break
+        dn, db = np.where(step, dn - 1.0, dn), np.where(step, pb, db)
+        keep = step
+        result[idx[down[~keep]]] = dn[~keep]
+        result_b[idx[down[~keep]]] = db[~keep]
+        down, dn, db, da, dh, dt_, df, dlow = (down[keep], dn[keep], db[keep], da[keep], dh[keep], dt_[keep],
+                                               df[keep], dlow[keep])
+    result[idx[down]] = dn
+    result_b[idx[down]] = db
+    # Upwards: the rest.
+    up = ~ok
+    idx, n, b, a, h, t, floor = idx[up], n[up], b[up], a[up], h[up], t[up], floor[up]
+    while idx.size:
         b = a * b / (n + 1.0 + a * b)
         n = n + 1.0
-    return result
+        ok = meets(n, b, a, h, t, floor)
+        if ok.any():
+            result[idx[ok]] = n[ok]
+            result_b[idx[ok]] = b[ok]
+            keep = ~ok
+            idx, n, b, a, h, t, floor = idx[keep], n[keep], b[keep], a[keep], h[keep], t[keep], floor[keep]
+    return result, result_b
 
 
 def _bisect_whole_agents(load: FloatArray, max_occupancy: float | None, meets: object) -> FloatArray:
