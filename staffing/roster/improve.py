@@ -1,4 +1,5 @@
-"""Local search after stage 2: move single shifts to a better start, length or day.
+"""Local search after stage 2: move single shifts, or pairs of one agent's shifts, to a better
+start, length or day.
 
 Each move keeps every hard rule: the new shift is one the agent may work (length,
 availability, start window), on the same day or on a day off whose swap keeps the days
@@ -7,6 +8,13 @@ agent's previous and next shift and weekly paid hours inside the contract. Break
 moved shift go where removing one agent costs least. A move is taken when it lowers the
 coverage objective ``sum_t f_t(c_t)``, ``f_t(c) = h (w_t (r_t - c)^+ + w_over (c - r_t)^+)``;
 passes repeat until no move improves or the time budget is spent.
+
+When single moves are stuck, *pair moves* move two shifts of one agent to two of their
+days off at once (e.g. from a Saturday-Sunday to a Monday-Tuesday when the agent's days off
+were Monday and Tuesday): a single move cannot, because its intermediate week breaks the
+two-consecutive-days-off rule. The two new shifts are chosen greedily (best first day,
+then the best second day under rest and the contract hours) and the pair is taken when the
+coverage objective falls.
 """
 
 from __future__ import annotations
@@ -50,6 +58,153 @@ def _days_feasible(days: set[int], rules: RosterRules, history: frozenset[int]) 
     return True
 
 
+def _marginal_prefix(cov: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float) -> np.ndarray:
+    """Prefix sums of the change in coverage cost from one more agent in each interval."""
+    add = h * (wo * (np.maximum(cov + 1 - r, 0) - np.maximum(cov - r, 0))
+               - w * (np.maximum(r - cov, 0) - np.maximum(r - cov - 1, 0)))
+    return np.concatenate([[0.0], np.cumsum(add)])
+
+
+def _gains(ks: np.ndarray, prefix: np.ndarray, types: ShiftTypes, starts_idx: np.ndarray, ends_idx: np.ndarray,
+           g: int, n: int) -> tuple[np.ndarray, list[list[int]]]:
+    """Cost change of adding each shift type ``ks`` with its best break placement."""
+    gain = prefix[ends_idx[ks]] - prefix[starts_idx[ks]]
+    best_offsets: list[list[int]] = [[] for _ in ks]
+    for length in np.unique(types.length_min[ks]):
+        sel = np.flatnonzero(types.length_min[ks] == length)
+        for placement in types.breaks_by_length[int(length)]:
+            d = placement.rule.duration_minutes // g
+            b0 = starts_idx[ks[sel]][:, None] + placement.offsets_min[None, :] // g
+            saving = prefix[np.minimum(b0 + d, n)] - prefix[np.minimum(b0, n)]
+            pick = np.argmax(saving, axis=1)
+            gain[sel] -= saving[np.arange(sel.size), pick]
+            for j, p in zip(sel, pick, strict=True):
+                best_offsets[j].append(int(placement.offsets_min[p]))
+    return gain, best_offsets
+
+
+def _objective(cov: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float) -> float:
+    return float(h * (w * np.maximum(r - cov, 0) + wo * np.maximum(cov - r, 0)).sum())
+
+
+def _neighbours(spans: list[tuple[int, int]], first_end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted starts and the matching ends of an agent's other shifts, with sentinels."""
+    spans = sorted(spans)
+    starts = np.array([-10**9] + [a for a, _ in spans] + [10**9])
+    ends = np.array([first_end] + [b for _, b in spans] + [10**9])
+    return starts, ends
+
+
+def _pair_moves(
+    shifts: list[Shift],
+    cov: np.ndarray,
+    paid: np.ndarray,
+    types: ShiftTypes,
+    grid: WeekGrid,
+    agents: list[AgentContract],
+    mask: np.ndarray,
+    rules: RosterRules,
+    last_end: dict[str, int],
+    history: list[frozenset[int]],
+    began: float,
+    seconds: float,
+) -> bool:
+    """One pass of pair moves (see module docstring); ``shifts``, ``cov``, ``paid`` change in place."""
+    g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
+    r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
+    rest = round(rules.min_rest_hours * 60)
+    starts_idx = types.start_min // g
+    ends_idx = np.minimum(types.end_min // g, n)
+    improved = False
+    by_agent: dict[int, list[int]] = {}
+    for i, (a, _, _) in enumerate(shifts):
+        by_agent.setdefault(a, []).append(i)
+    for a in sorted(by_agent, key=lambda x: agents[x].agent_id):
+        mine = by_agent[a]
+        if len(mine) < 2:
+            continue
+        for i, j in [(x, y) for pos, x in enumerate(mine) for y in mine[pos + 1:]]:
+            if time.perf_counter() - began >= seconds:
+                return improved
+            worked = {int(types.day[shifts[m][1]]) for m in mine}
+            keep_days = worked - {int(types.day[shifts[i][1]]), int(types.day[shifts[j][1]])}
+            off = [d for d in range(7) if d not in worked]
+            pairs = [(d1, d2) for x, d1 in enumerate(off) for d2 in off[x + 1:]
+                     if _days_feasible(keep_days | {d1, d2}, rules, history[a])]
+            if not pairs:
+                continue
+            before = _objective(cov, r, w, wo, h)
+            (_, ki, oi), (_, kj, oj) = shifts[i], shifts[j]
+            _apply(cov, ki, oi, types, g, n, -1.0)
+            _apply(cov, kj, oj, types, g, n, -1.0)
+            others = [(int(types.start_min[shifts[m][1]]), int(types.end_min[shifts[m][1]]))
+                      for m in mine if m not in (i, j)]
+            paid_rest = paid[a] - types.paid_min[ki] - types.paid_min[kj]
+            lo_min, hi_min = agents[a].min_hours * 60 - 1e-6, agents[a].max_hours * 60 + 1e-6
+            first_end = last_end.get(agents[a].agent_id, -10**9)
+            best: tuple[float, int, list[int], int, list[int]] | None = None
+            for d1, d2 in pairs:
+                for first, second in ((d1, d2), (d2, d1)):
+                    choice = _place_two(first, second, a, others, first_end, paid_rest, lo_min, hi_min, cov, types,
+                                        mask, starts_idx, ends_idx, r, w, wo, h, g, n, rest)
+                    if choice is not None and (best is None or choice[0] < best[0]):
+                        best = choice
+            if best is not None and best[0] < before - 1e-9:
+                _, k1, o1, k2, o2 = best
+                _apply(cov, k1, o1, types, g, n, 1.0)
+                _apply(cov, k2, o2, types, g, n, 1.0)
+                shifts[i], shifts[j] = (a, k1, o1), (a, k2, o2)
+                paid[a] = paid_rest + types.paid_min[k1] + types.paid_min[k2]
+                improved = True
+            else:
+                _apply(cov, ki, oi, types, g, n, 1.0)
+                _apply(cov, kj, oj, types, g, n, 1.0)
+    return improved
+
+
+def _place_two(
+    first: int, second: int, a: int, others: list[tuple[int, int]], first_end: int, paid_rest: float,
+    lo_min: float, hi_min: float, cov: np.ndarray, types: ShiftTypes, mask: np.ndarray, starts_idx: np.ndarray,
+    ends_idx: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float, g: int, n: int, rest: int,
+) -> tuple[float, int, list[int], int, list[int]] | None:
+    """Best shift on day ``first``, then the best on ``second`` given it; the objective after both."""
+
+    def allowed(day: int, spans: list[tuple[int, int]]) -> np.ndarray:
+        starts, ends = _neighbours(spans, first_end)
+        pos = np.searchsorted(starts, types.start_min, side="left")
+        ok = mask[a] & (types.day == day)
+        ok &= types.start_min >= ends[pos - 1] + rest
+        ok &= types.end_min + rest <= starts[pos]
+        return ok
+
+    cand1 = allowed(first, others)
+    # The first shift must leave room for some second shift inside the contract hours.
+    cand1 &= (paid_rest + types.paid_min + types.paid_min[mask[a] & (types.day == second)].min(initial=10**9)
+              <= hi_min)
+    ks1 = np.flatnonzero(cand1)
+    if ks1.size == 0:
+        return None
+    gain1, offs1 = _gains(ks1, _marginal_prefix(cov, r, w, wo, h), types, starts_idx, ends_idx, g, n)
+    for pick in np.argsort(gain1, kind="stable")[:5]:
+        k1, o1 = int(ks1[pick]), offs1[pick]
+        cand2 = allowed(second, [*others, (int(types.start_min[k1]), int(types.end_min[k1]))])
+        total = paid_rest + types.paid_min[k1] + types.paid_min
+        cand2 &= (total >= lo_min) & (total <= hi_min)
+        ks2 = np.flatnonzero(cand2)
+        if ks2.size == 0:
+            continue
+        _apply(cov, k1, o1, types, g, n, 1.0)
+        gain2, offs2 = _gains(ks2, _marginal_prefix(cov, r, w, wo, h), types, starts_idx, ends_idx, g, n)
+        best2 = int(np.argmin(gain2))
+        k2, o2 = int(ks2[best2]), offs2[best2]
+        _apply(cov, k2, o2, types, g, n, 1.0)
+        after = _objective(cov, r, w, wo, h)
+        _apply(cov, k2, o2, types, g, n, -1.0)
+        _apply(cov, k1, o1, types, g, n, -1.0)
+        return after, k1, o1, k2, o2
+    return None
+
+
 def improve_shifts(
     shifts: list[Shift],
     types: ShiftTypes,
@@ -75,53 +230,43 @@ def improve_shifts(
     history = [carry_days.get(agent.agent_id, frozenset()) for agent in agents]
     starts_idx = types.start_min // g
     ends_idx = np.minimum(types.end_min // g, n)
-    improved = True
-    while improved and time.perf_counter() - began < seconds:
-        improved = False
-        order = sorted(range(len(shifts)), key=lambda i: (agents[shifts[i][0]].agent_id, types.start_min[shifts[i][1]]))
-        for i in order:
-            if time.perf_counter() - began >= seconds:
-                break
-            a, k, offsets = shifts[i]
-            _apply(cov, k, offsets, types, g, n, -1.0)
-            # marginal cost of one more agent per interval, and its prefix sums
-            add = h * (wo * (np.maximum(cov + 1 - r, 0) - np.maximum(cov - r, 0))
-                       - w * (np.maximum(r - cov, 0) - np.maximum(r - cov - 1, 0)))
-            prefix = np.concatenate([[0.0], np.cumsum(add)])
-            mine = sorted((int(types.start_min[kk]), int(types.end_min[kk])) for aa, kk, _ in shifts
-                          if aa == a and kk != k)
-            other_starts = np.array([-10**9] + [s for s, _ in mine] + [10**9])
-            other_ends = np.array([last_end.get(agents[a].agent_id, -10**9)] + [e for _, e in mine] + [10**9])
-            pos = np.searchsorted(other_starts, types.start_min, side="left")
-            prev_end, next_start = other_ends[pos - 1], other_starts[pos]
-            worked = {int(s) // MINUTES_PER_DAY for s, _ in mine}
-            days_ok = np.array([(d not in worked and _days_feasible(worked | {d}, rules, history[a])) or
-                                d == types.day[k] for d in range(7)])
-            cand = mask[a] & days_ok[types.day]
-            cand &= types.start_min >= prev_end + rest
-            cand &= types.end_min + rest <= next_start
-            hours = paid[a] - types.paid_min[k] + types.paid_min
-            cand &= (hours >= agents[a].min_hours * 60 - 1e-6) & (hours <= agents[a].max_hours * 60 + 1e-6)
-            cand[k] = True
-            ks = np.flatnonzero(cand)
-            gain = prefix[ends_idx[ks]] - prefix[starts_idx[ks]]
-            best_offsets: list[list[int]] = [[] for _ in ks]
-            for length in np.unique(types.length_min[ks]):
-                sel = np.flatnonzero(types.length_min[ks] == length)
-                for placement in types.breaks_by_length[int(length)]:
-                    d = placement.rule.duration_minutes // g
-                    b0 = starts_idx[ks[sel]][:, None] + placement.offsets_min[None, :] // g
-                    saving = prefix[np.minimum(b0 + d, n)] - prefix[np.minimum(b0, n)]
-                    pick = np.argmax(saving, axis=1)
-                    gain[sel] -= saving[np.arange(sel.size), pick]
-                    for j, p in zip(sel, pick, strict=True):
-                        best_offsets[j].append(int(placement.offsets_min[p]))
-            j_cur = int(np.flatnonzero(ks == k)[0])
-            j_best = int(np.argmin(gain))
-            if gain[j_best] < gain[j_cur] - 1e-9:
-                k_new = int(ks[j_best])
-                paid[a] += types.paid_min[k_new] - types.paid_min[k]
-                shifts[i] = (a, k_new, best_offsets[j_best])
-                improved = True
-            _apply(cov, shifts[i][1], shifts[i][2], types, g, n, 1.0)
+    while time.perf_counter() - began < seconds:
+        improved = True
+        while improved and time.perf_counter() - began < seconds:
+            improved = False
+            order = sorted(range(len(shifts)), key=lambda i: (agents[shifts[i][0]].agent_id, types.start_min[shifts[i][1]]))
+            for i in order:
+                if time.perf_counter() - began >= seconds:
+                    break
+                a, k, offsets = shifts[i]
+                _apply(cov, k, offsets, types, g, n, -1.0)
+                prefix = _marginal_prefix(cov, r, w, wo, h)
+                mine = sorted((int(types.start_min[kk]), int(types.end_min[kk])) for aa, kk, _ in shifts
+                              if aa == a and kk != k)
+                other_starts = np.array([-10**9] + [s for s, _ in mine] + [10**9])
+                other_ends = np.array([last_end.get(agents[a].agent_id, -10**9)] + [e for _, e in mine] + [10**9])
+                pos = np.searchsorted(other_starts, types.start_min, side="left")
+                prev_end, next_start = other_ends[pos - 1], other_starts[pos]
+                worked = {int(s) // MINUTES_PER_DAY for s, _ in mine}
+                days_ok = np.array([(d not in worked and _days_feasible(worked | {d}, rules, history[a])) or
+                                    d == types.day[k] for d in range(7)])
+                cand = mask[a] & days_ok[types.day]
+                cand &= types.start_min >= prev_end + rest
+                cand &= types.end_min + rest <= next_start
+                hours = paid[a] - types.paid_min[k] + types.paid_min
+                cand &= (hours >= agents[a].min_hours * 60 - 1e-6) & (hours <= agents[a].max_hours * 60 + 1e-6)
+                cand[k] = True
+                ks = np.flatnonzero(cand)
+                gain, best_offsets = _gains(ks, prefix, types, starts_idx, ends_idx, g, n)
+                j_cur = int(np.flatnonzero(ks == k)[0])
+                j_best = int(np.argmin(gain))
+                if gain[j_best] < gain[j_cur] - 1e-9:
+                    k_new = int(ks[j_best])
+                    paid[a] += types.paid_min[k_new] - types.paid_min[k]
+                    shifts[i] = (a, k_new, best_offsets[j_best])
+                    improved = True
+                _apply(cov, shifts[i][1], shifts[i][2], types, g, n, 1.0)
+        if not _pair_moves(shifts, cov, paid, types, grid, agents, mask, rules, last_end, history,
+                           began, seconds):
+            break
     return shifts
