@@ -165,9 +165,9 @@ def _actuals_on_grid(actuals: pd.DataFrame, starts: pd.Series, interval_minutes:
 
 def _sim(calls: np.ndarray, aht: np.ndarray, agents: np.ndarray, interval_minutes: int, arrivals: str,
          settings: EvaluationSettings, targets: ServiceTargets, patience: float | None,
-         executor: Executor | None) -> SimulationResult:
+         executor: Executor | None, arrival_seconds: np.ndarray | None = None) -> SimulationResult:
     queue = QueueInput(calls=calls, aht_seconds=np.where(aht > 0, aht, 1.0), agents=agents.astype(np.int64),
-                       interval_seconds=interval_minutes * 60.0)
+                       interval_seconds=interval_minutes * 60.0, arrival_seconds=arrival_seconds)
     sim_settings = SimulationSettings(answer_seconds=targets.answer_seconds, patience_seconds=patience,
                                       arrivals=arrivals,  # type: ignore[arg-type]
                                       service=settings.service, service_cv=settings.service_cv)
@@ -185,6 +185,7 @@ def evaluate_plan(
     *,
     answer_seconds: float | None = None,
     executor: Executor | None = None,
+    call_times: pd.Series | None = None,
 ) -> Evaluation:
     """Simulate the plan against its forecast and (when given) against what happened.
 
@@ -200,6 +201,10 @@ def evaluate_plan(
         Replications, seed, handle-time distribution, patience.
     answer_seconds
         Overrides the plan's answer-time target.
+    call_times
+        Arrival time of every call (naive local, e.g. from the ACD's call log): the achieved
+        run replays these arrivals instead of spreading each interval's count uniformly;
+        ``actuals`` still give AHT and abandonment.
 
     Raises
     ------
@@ -227,10 +232,15 @@ def evaluate_plan(
     promised = service_figures(targets, net, load, f_aht)[0]
     projected = service_figures(targets, coverage["scheduled"].to_numpy(dtype=float) * (1 - targets.shrinkage),
                                 load, f_aht)[0]
-    a_calls = a_abandoned = a_aht = None
+    a_calls = a_abandoned = a_aht = arrival_seconds = None
     if actuals is not None:
         a_calls, a_abandoned, a_aht = _actuals_on_grid(actuals, starts, minutes)
         a_aht = np.where(np.isfinite(a_aht) & (a_aht > 0), a_aht, f_aht)
+        if call_times is not None:
+            origin = pd.Timestamp(starts.iloc[0])
+            arrival_seconds = ((pd.to_datetime(call_times) - origin).dt.total_seconds()).to_numpy(dtype=float)
+            edges = np.arange(len(starts) + 1) * minutes * 60.0
+            a_calls = np.histogram(arrival_seconds, bins=edges)[0].astype(float)
     patience: float | None
     source: PatienceSource
     if s.patience_seconds is not None:
@@ -246,7 +256,7 @@ def evaluate_plan(
 
     s1 = _sim(f_calls, f_aht, net, minutes, "poisson", s, targets, patience, executor)
     s2 = _sim(f_calls, f_aht, on_phone, minutes, "poisson", s, targets, patience, executor)
-    s3 = (_sim(a_calls, a_aht, on_phone, minutes, "counts", s, targets, patience, executor)
+    s3 = (_sim(a_calls, a_aht, on_phone, minutes, "counts", s, targets, patience, executor, arrival_seconds)
           if a_calls is not None and a_aht is not None else None)
     frame = pd.DataFrame({
         "interval_start": starts,

@@ -10,7 +10,7 @@ Model
 * Arrivals: with ``arrivals="poisson"`` the count of interval ``k`` is Poisson with mean
   ``calls[k]``; with ``arrivals="counts"`` it is ``calls[k]`` (rounded) exactly. Given a
   count, arrival times are uniform within the interval (the order statistics of a
-  Poisson process).
+  Poisson process). Per-call arrival times from a call log replace both.
 * Handle times: mean ``aht_seconds`` of the arrival interval; ``exponential`` (the
   Erlang assumption) or ``lognormal`` with coefficient of variation ``service_cv``.
 * Patience: exponential with mean ``patience_seconds`` (``None``: nobody hangs up). A
@@ -59,12 +59,17 @@ class QueueInput:
         Whole agents taking calls in the interval.
     interval_seconds
         Interval length in seconds.
+    arrival_seconds
+        Per-call arrival times (seconds from the start of the first interval) from a call
+        log; when given they replace the drawn arrivals (``calls`` is then ignored) and
+        every replication replays the same arrivals with fresh handle times and patience.
     """
 
     calls: FloatArray
     aht_seconds: FloatArray
     agents: npt.NDArray[np.int64]
     interval_seconds: float
+    arrival_seconds: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,17 @@ def _draw_calls(
     queue: QueueInput, settings: SimulationSettings, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64]]:
     """Arrival times, handle times, patience and arrival interval of every call, by arrival."""
-    if settings.arrivals == "poisson":
-        counts = rng.poisson(np.maximum(queue.calls, 0.0))
+    if queue.arrival_seconds is not None:
+        horizon = queue.calls.size * queue.interval_seconds
+        arrival = np.sort(queue.arrival_seconds[(queue.arrival_seconds >= 0) & (queue.arrival_seconds < horizon)])
+        interval = (arrival // queue.interval_seconds).astype(np.int64)
     else:
-        counts = np.rint(np.maximum(queue.calls, 0.0)).astype(np.int64)
-    interval = np.repeat(np.arange(counts.size), counts)
-    arrival = (interval + rng.random(interval.size)) * queue.interval_seconds
+        if settings.arrivals == "poisson":
+            counts = rng.poisson(np.maximum(queue.calls, 0.0))
+        else:
+            counts = np.rint(np.maximum(queue.calls, 0.0)).astype(np.int64)
+        interval = np.repeat(np.arange(counts.size), counts)
+        arrival = (interval + rng.random(interval.size)) * queue.interval_seconds
     order = np.argsort(arrival, kind="stable")
     arrival, interval = arrival[order], interval[order]
     mean = queue.aht_seconds[interval]

@@ -126,3 +126,24 @@ def test_evaluate_cli(tmp_path: Path) -> None:
     assert (out / "intervals.csv").read_text() == (tmp_path / "eval2" / "intervals.csv").read_text()
     bad = CliRunner().invoke(main, [*args[:-3], "0", "--out-dir", str(out)])
     assert bad.exit_code == 2 and "--replications" in bad.output
+    log = tmp_path / "calls.csv"
+    pd.DataFrame({"arrival_time": np.repeat(STARTS.strftime("%Y-%m-%d %H:%M:%S"), 3)}).to_csv(log, index=False)
+    replay = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "eval3"), "--calls", str(log)])
+    assert replay.exit_code == 0, replay.output
+    assert (pd.read_csv(tmp_path / "eval3" / "intervals.csv")["actual_calls"] == 3).all()
+    alone = CliRunner().invoke(main, ["evaluate", "--plan", str(plan), "--calls", str(log), "--out-dir", str(out)])
+    assert alone.exit_code == 2 and "--calls" in alone.output
+
+
+def test_call_log_arrivals_are_replayed() -> None:
+    # Every interval's calls arrive in one burst at its start (a call log), instead of
+    # spread uniformly: the counts per interval are the same, the service is worse.
+    required = erlang.required_agents(CALLS, AHT, 15, target_sl=0.8, answer_seconds=20).agents
+    plan = _plan(required)
+    actuals = pd.DataFrame({"interval_start": STARTS, "offered": CALLS, "aht_seconds": AHT})
+    burst = pd.Series(np.repeat(STARTS.to_numpy(), CALLS.astype(int)))
+    spread = evaluate_plan(plan, actuals, EvaluationSettings(replications=6, seed=2))
+    bursty = evaluate_plan(plan, actuals, EvaluationSettings(replications=6, seed=2), call_times=burst)
+    np.testing.assert_array_equal(bursty.intervals["actual_calls"], CALLS)
+    assert bursty.days["achieved_service_level"].iloc[0] < spread.days["achieved_service_level"].iloc[0] - 0.1
+    _sums_exactly(bursty.intervals)

@@ -9,7 +9,7 @@ import click
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
 from staffing.evaluation import EvaluationSettings, evaluate_plan
-from staffing.io.evaluation import write_evaluation
+from staffing.io.evaluation import read_call_log, write_evaluation
 from staffing.io.exports import read_plan_dir
 from staffing.io.report import read_actuals
 
@@ -20,6 +20,9 @@ from staffing.io.report import read_actuals
 @click.option("--actuals", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="History CSV/Parquet of the week (interval_start, offered, optional answered, abandoned, "
                    "aht_seconds). Without it the plan is simulated against its own forecast.")
+@click.option("--calls", "call_log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Call log with one row per call (column arrival_time): replay the real arrival times "
+                   "instead of spreading each interval's count uniformly (needs --actuals for AHT).")
 @click.option("--patience-seconds", type=float, default=None,
               help="Mean caller patience (s). Default: estimated from the actuals' abandoned calls.")
 @click.option("--replications", type=int, default=30, show_default=True, help="Independent simulation runs.")
@@ -31,7 +34,7 @@ from staffing.io.report import read_actuals
 @click.option("--answer-seconds", type=float, default=None, help="Answer-time target T (default: the plan's).")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for intervals.csv, days.csv and summary.json.")
-def evaluate_command(plan_dir: Path, actuals: Path | None, patience_seconds: float | None, replications: int,
+def evaluate_command(plan_dir: Path, actuals: Path | None, call_log: Path | None, patience_seconds: float | None, replications: int,
                      seed: int, service_time: str, service_cv: float, answer_seconds: float | None,
                      out_dir: Path) -> None:
     """Did the plan hit its target? Where did it miss, and was it the forecast, the
@@ -56,7 +59,10 @@ def evaluate_command(plan_dir: Path, actuals: Path | None, patience_seconds: flo
     frame = read_actuals(actuals, plan.meta.timezone) if actuals is not None else None
     settings = EvaluationSettings(replications=replications, seed=seed, service=service_time,  # type: ignore[arg-type]
                                   service_cv=service_cv, patience_seconds=patience_seconds)
-    result = evaluate_plan(plan, frame, settings, answer_seconds=answer_seconds)
+    if call_log is not None and frame is None:
+        raise InvalidArgumentError("--calls", str(call_log), "together with --actuals (handle times and abandonment)")
+    calls = read_call_log(call_log, plan.meta.timezone) if call_log is not None else None
+    result = evaluate_plan(plan, frame, settings, answer_seconds=answer_seconds, call_times=calls)
     write_evaluation(result, out_dir)
     what = "achieved" if result.achieved_service_level is not None else "simulated (against the forecast)"
     column = "achieved_service_level" if result.achieved_service_level is not None else "simulated_service_level"

@@ -22,6 +22,23 @@ from staffing.io.tables import (
 )
 
 
+def read_call_log(path: str | Path, timezone: str | None = None) -> pd.Series:
+    """Per-call arrival times from a call log (CSV/Parquet with an ``arrival_time`` column).
+
+    Offsets are converted to ``timezone`` and dropped (naive local time like the plan);
+    every unparseable cell is reported with its line.
+    """
+    from staffing.io.exports import to_local
+
+    name = str(path)
+    raw = read_raw_table(path)
+    require_columns(raw, ["arrival_time"], name)
+    issues: list[DataIssue] = []
+    times = parse_datetime(raw, "arrival_time", name, issues)
+    raise_if_issues(issues)
+    return to_local(times, timezone).rename("arrival_time")
+
+
 def read_evaluation_days(folder: str | Path) -> pd.DataFrame:
     """``days.csv`` of an evaluation folder, validated (file, line and column on error)."""
     name = str(Path(folder) / "days.csv")
