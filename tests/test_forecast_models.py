@@ -126,3 +126,20 @@ def test_several_queues_are_forecast_separately() -> None:
     assert list(out.frame.columns[:2]) == ["interval_start", "queue"] and [q.queue for q in out.queues] == ["a", "b"]
     means = out.frame.groupby("queue")["calls"].agg(["min", "max"])
     np.testing.assert_allclose(means.to_numpy(), [[5.0, 5.0], [7.0, 7.0]])
+
+
+def test_combo_weights() -> None:
+    # Weights (1, 0) give the first model alone; equal weights the plain mean of both.
+    history = synthetic_history(SyntheticSettings(days=10 * 7, interval_minutes=30, seed=4))
+    start = history["interval_start"].max().normalize() + pd.Timedelta(days=1)
+    def calls(**kw: object) -> np.ndarray:
+        settings = ForecastSettings(interval_minutes=30, **kw)  # type: ignore[arg-type]
+        return forecast(history, start, 2, settings).frame["calls"].to_numpy()
+    level = calls(model="level")
+    ewma = calls(model="ewma")
+    np.testing.assert_allclose(calls(model="combo", combo=("level", "ewma"), combo_weights=(1.0, 0.0)), level)
+    np.testing.assert_allclose(calls(model="combo", combo=("level", "ewma")), (level + ewma) / 2)
+    np.testing.assert_allclose(calls(model="combo", combo=("level", "ewma"), combo_weights=(3.0, 1.0)),
+                               0.75 * level + 0.25 * ewma)
+    with pytest.raises(ValueError, match="combo_weights"):
+        ForecastSettings(combo=("level", "ewma"), combo_weights=(1.0,))

@@ -26,9 +26,10 @@ PointModel = Callable[[DayGrid, pd.DatetimeIndex, np.ndarray, ForecastSettings],
 
 
 def combo(grid: DayGrid, targets: pd.DatetimeIndex, weekdays: np.ndarray, settings: ForecastSettings) -> np.ndarray:
-    """Mean of the ``settings.combo`` models' forecasts."""
+    """Weighted mean of the ``settings.combo`` models' forecasts (``combo_weights``; equal by default)."""
     parts = [POINT_MODELS[name](grid, targets, weekdays, settings) for name in settings.combo]
-    return np.mean(parts, axis=0)
+    weights = settings.combo_weights or (1.0,) * len(parts)
+    return np.average(parts, axis=0, weights=weights)
 
 
 POINT_MODELS: dict[str, PointModel] = {

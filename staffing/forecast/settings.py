@@ -59,8 +59,8 @@ class ForecastSettings(BaseModel):
         Weeks of history the GLMs fit on.
     ets_weeks
         Weeks of daily totals the ETS top-down model fits on.
-    combo
-        Models averaged by ``combo``.
+    combo, combo_weights
+        Models averaged by ``combo`` and their weights (``None``: equal weights).
     auto_candidates, auto_origins
         Models ``auto`` compares, and how many rolling origins (days for a horizon of
         one day, else weeks) before the forecast origin it scores them on.
@@ -92,6 +92,7 @@ class ForecastSettings(BaseModel):
     glm_weeks: int = Field(default=8, ge=2, le=104)
     ets_weeks: int = Field(default=16, ge=3, le=260)
     combo: tuple[ModelName, ...] = ("level", "ewma")
+    combo_weights: tuple[float, ...] | None = None
     auto_candidates: tuple[ModelName, ...] = ("average4", "average8", "ewma", "level", "ets", "combo")
     auto_origins: int = Field(default=14, ge=1, le=200)
     interval_calibration_weeks: int = Field(default=8, ge=2, le=104)
@@ -112,4 +113,8 @@ class ForecastSettings(BaseModel):
             raise ValueError("auto_candidates may not contain 'auto'")
         if not self.combo:
             raise ValueError("combo needs at least one model")
+        if self.combo_weights is not None and (
+            len(self.combo_weights) != len(self.combo) or min(self.combo_weights) < 0 or sum(self.combo_weights) <= 0
+        ):
+            raise ValueError("combo_weights needs one weight >= 0 per combo model, not all zero")
         return self
