@@ -187,7 +187,7 @@ class Config(_Strict):
         """The same config with relative paths made relative to ``base`` (the config's folder)."""
 
         def fix(path: Path | None) -> Path | None:
-            return None if path is None or path.is_absolute() else base / path
+            return path if path is None or path.is_absolute() else base / path
 
         history = self.history.model_copy(update={"path": fix(self.history.path)})
         reforecast = self.reforecast.model_copy(

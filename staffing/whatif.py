@@ -374,6 +374,47 @@ class SweepResult:
     fte_hours_per_week: float
     days: int
 
+    @property
+    def rostered(self) -> bool:
+        """Whether the scenarios were rostered (the ``scheduled_*`` columns exist)."""
+        return "scheduled_agent_hours" in self.scenarios.columns
+
+    def scenario_page(self, *, rostered: bool | None = None) -> pd.DataFrame:
+        """The summary in the shape of :func:`staffing.report.render_scenarios`.
+
+        ``scenario`` is the scenario number (``"5 (baseline)"`` for the baseline);
+        ``agent_hours`` the weekly cost and ``service_level`` the projected service
+        level: of the requirement, or with ``rostered`` (default: when the sweep was
+        rostered) of the rostered coverage, i.e. ``scheduled_agent_hours * 7 / days``
+        and ``scheduled_service_level``. The other columns are the varying parameters
+        (and ``model``), FTE and peak, plus the other view's figures when rostered.
+        """
+        rostered = self.rostered if rostered is None else rostered
+        if rostered and not self.rostered:
+            raise InvalidArgumentError("rostered", True, "a sweep run with a roster evaluator")
+        s = self.scenarios
+        page = pd.DataFrame({
+            "scenario": [f"{sid} (baseline)" if base else str(sid)
+                         for sid, base in zip(s["scenario"], s["is_baseline"], strict=True)],
+        })
+        required_week = s["agent_hours_per_week"].to_numpy(dtype=float)
+        if rostered:
+            page["agent_hours"] = s["scheduled_agent_hours"].to_numpy(dtype=float) * 7.0 / self.days
+            page["service_level"] = s["scheduled_service_level"].to_numpy(dtype=float)
+        else:
+            page["agent_hours"] = required_week
+            page["service_level"] = s["service_level"].to_numpy(dtype=float)
+        for name in dict.fromkeys(["model", *self.varying]):
+            page[name] = s[name].to_numpy()
+        page["fte"] = s["fte"].round(1).to_numpy()
+        page["peak_agents"] = s["peak_agents"].to_numpy()
+        if rostered:
+            page["required_agent_hours_per_week"] = required_week.round(1)
+            page["under_staffed_hours"] = s["under_staffed_hours"].round(1).to_numpy()
+        elif self.rostered:
+            page["scheduled_service_level"] = s["scheduled_service_level"].round(4).to_numpy()
+        return page
+
 
 class RosterEvaluator(Protocol):
     """Turns one scenario's requirement into scheduled coverage (the roster engine).
@@ -483,14 +524,17 @@ def _concat_starts(parts: list[pd.DatetimeIndex]) -> pd.DatetimeIndex:
 
 
 def _plan_tasks(
-    baselines: Sequence[_QueueBaseline],
-    scenarios: Sequence[Scenario],
+    work: Sequence[tuple[_QueueBaseline, Sequence[Scenario]]],
     interval_minutes: float,
     batch_size: int,
 ) -> list[_Task]:
-    """Cut the (queue, scenario) work into tasks of about ``batch_size`` rows, queue-major."""
+    """Cut the (queue, scenario) work into tasks of about ``batch_size`` rows, queue-major.
+
+    ``work`` pairs each queue's baseline with the scenarios resolved against that
+    queue's own base targets.
+    """
     units: list[tuple[_QueueBaseline, tuple[Scenario, ...]]] = []
-    for base in baselines:
+    for base, scenarios in work:
         per_chunk = max(1, batch_size // max(1, base.calls.size))
         for start in range(0, len(scenarios), per_chunk):
             units.append((base, tuple(scenarios[start : start + per_chunk])))
@@ -593,6 +637,7 @@ def run_sweep(
     batch_size: int = DEFAULT_BATCH_SIZE,
     fte_hours_per_week: float = DEFAULT_FTE_HOURS_PER_WEEK,
     roster: RosterEvaluator | None = None,
+    queue_targets: Mapping[str, ServiceTargets] | None = None,
 ) -> SweepResult:
     """Evaluate every scenario of ``grid`` against the baseline ``forecast``.
 
@@ -602,7 +647,8 @@ def run_sweep(
         Baseline forecast: ``interval_start``, ``calls``, ``aht_seconds`` and optionally
         ``queue``. Never modified. Zero-call intervals may have a blank AHT.
     base_targets
-        Targets of the baseline; each scenario overrides the axes of ``grid``.
+        Targets of the baseline; each scenario overrides the axes of ``grid``. The
+        parameter columns of the scenario summary show these targets.
     grid
         The scenarios (an empty grid gives the baseline alone).
     interval_minutes
@@ -618,6 +664,11 @@ def run_sweep(
     roster
         Optional :class:`RosterEvaluator` giving scheduled coverage per scenario;
         adds the rostered service level and under-/over-staffing.
+    queue_targets
+        Base targets of individual queues (e.g. from a multi-queue site config);
+        queues not named use ``base_targets``. A scenario replaces only the axes of
+        ``grid`` in each queue's own targets, so ``target_sl=0.9`` raises every queue
+        to 90% while each keeps its answer time, shrinkage, model, ...
 
     Returns
     -------
@@ -645,12 +696,13 @@ def run_sweep(
     baselines = _prepare_baseline(forecast)
     scenarios = grid.scenarios(base_targets)
     _check_scenarios_on_baseline(scenarios, baselines)
+    per_queue = _queue_scenarios(baselines, scenarios, grid, base_targets, queue_targets or {})
     runner = executor or SerialExecutor()
-    tasks = _plan_tasks(baselines, scenarios, float(interval_minutes), batch_size)
+    tasks = _plan_tasks(list(zip(baselines, per_queue.values(), strict=True)), float(interval_minutes), batch_size)
     parts = run_ordered(runner, _evaluate_task, tasks)
     intervals = _sorted_intervals(pd.concat(parts, ignore_index=True))
     if roster is not None:
-        intervals = _add_roster(intervals, scenarios, roster, runner, float(interval_minutes))
+        intervals = _add_roster(intervals, scenarios, per_queue, roster, runner, float(interval_minutes))
     codes = _Codes.of(intervals, np.array([sc.scenario_id for sc in scenarios]))
     days = int(codes.days.size)
     summary = _summarise(intervals, codes, scenarios, grid.names, base_targets, float(interval_minutes),
@@ -658,6 +710,28 @@ def run_sweep(
     daily = _daily(intervals, codes, float(interval_minutes))
     return SweepResult(summary, daily, intervals, grid.names, float(interval_minutes),
                        float(fte_hours_per_week), days)
+
+
+def _queue_scenarios(
+    baselines: Sequence[_QueueBaseline],
+    scenarios: list[Scenario],
+    grid: ScenarioGrid,
+    base_targets: ServiceTargets,
+    queue_targets: Mapping[str, ServiceTargets],
+) -> dict[str, list[Scenario]]:
+    """Each queue's scenarios: the grid applied to that queue's base targets (same ids)."""
+    names = [b.queue for b in baselines]
+    unknown = sorted(set(queue_targets) - set(names))
+    if unknown:
+        raise InvalidArgumentError("queue_targets", unknown, f"queues of the forecast ({', '.join(names)})")
+    out: dict[str, list[Scenario]] = {}
+    for name in names:
+        own = queue_targets.get(name, base_targets)
+        try:
+            out[name] = scenarios if own == base_targets else grid.scenarios(own)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"{exc.name} (queue {name})", exc.value, exc.expected) from None
+    return out
 
 
 def _sorted_intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -809,56 +883,82 @@ def _label(scenario: Scenario, varying: Sequence[str]) -> str:
 class _RosterTask:
     evaluator: RosterEvaluator
     scenario: Scenario
+    # (queue, this scenario's targets for that queue)
+    queue_targets: tuple[tuple[str, ServiceTargets], ...]
     requirement: pd.DataFrame
     interval_minutes: float
 
 
+_ROSTER_INPUT_COLUMNS: Final = ["scenario", "queue", "interval_start", "calls", "aht_seconds", "load_erlangs", "agents"]
+
+
+def _shared_head_count(merged: pd.DataFrame) -> np.ndarray:
+    """Each queue's share of a head count rostered for all queues together.
+
+    As ``staffing plan`` projects it (:mod:`staffing.plan`, Notes): the agents on shift in
+    an interval take every queue's calls, so each queue gets them in proportion to its
+    requirement in that interval (equal shares when nothing is required).
+    """
+    head = merged["scheduled"].fillna(0.0).to_numpy(dtype=float)
+    need = merged["agents"].to_numpy(dtype=float)
+    key, _ = pd.factorize(merged["interval_start"])
+    total = np.bincount(key, weights=need)[key]
+    count = np.bincount(key)[key]
+    return head * np.where(total > 0, need / np.where(total > 0, total, 1.0), 1.0 / count)
+
+
 def _roster_task(task: _RosterTask) -> pd.DataFrame:
     """Scheduled coverage of one scenario and the service level it projects."""
-
     req = task.requirement
     got = task.evaluator(task.scenario, req.copy())
     if "scheduled" not in got.columns or "interval_start" not in got.columns:
         raise InvalidArgumentError("roster evaluator result", list(got.columns), "columns interval_start, scheduled")
-    keys = ["queue", "interval_start"] if "queue" in got.columns else ["interval_start"]
-    cov = got[[*keys, "scheduled"]].copy()
-    if "queue" in cov.columns:
-        cov["queue"] = cov["queue"].astype("string")
-    merged = req[["scenario", "queue", "interval_start", "calls", "aht_seconds", "load_erlangs", "agents"]].merge(
-        cov, on=keys, how="left", validate="many_to_one" if keys == ["interval_start"] else "one_to_one"
-    )
-    scheduled = merged["scheduled"].fillna(0.0).to_numpy(dtype=float)
-    targets = task.scenario.targets
-    # The expected number on the phones after shrinkage (fractional, through the continuous
-    # extension of Erlang B), as `staffing plan` projects it.
-    on_phone = scheduled * (1.0 - targets.shrinkage)
+    if "queue" in got.columns:  # coverage per queue (dedicated teams)
+        cov = got[["queue", "interval_start", "scheduled"]].astype({"queue": "string"})
+        merged = req[_ROSTER_INPUT_COLUMNS].merge(cov, on=["queue", "interval_start"], how="left",
+                                                  validate="one_to_one")
+        scheduled = merged["scheduled"].fillna(0.0).to_numpy(dtype=float)
+    else:  # one head count for all queues
+        merged = req[_ROSTER_INPUT_COLUMNS].merge(got[["interval_start", "scheduled"]], on="interval_start",
+                                                  how="left", validate="many_to_one")
+        scheduled = _shared_head_count(merged)
     load = merged["load_erlangs"].to_numpy(dtype=float)
     aht = merged["aht_seconds"].to_numpy(dtype=float)
-    sl, asa, abandon = service_figures(targets, on_phone, load, np.where(aht > 0, aht, 1.0))
+    aht = np.where(aht > 0, aht, 1.0)
+    queue = merged["queue"].to_numpy(dtype=object)
+    sl, asa, abandon = (np.full(scheduled.shape, np.nan) for _ in range(3))
+    for name, targets in task.queue_targets:
+        rows = queue == name
+        # The expected number on the phones after shrinkage (fractional, through the continuous
+        # extension of Erlang B), as `staffing plan` projects it.
+        on_phone = scheduled[rows] * (1.0 - targets.shrinkage)
+        figures = service_figures(targets, on_phone, load[rows], aht[rows])
+        for out, value in zip((sl, asa, abandon), figures, strict=True):
+            out[rows] = value
     required = merged["agents"].to_numpy(dtype=float)
     return pd.DataFrame({
         "scheduled": scheduled,
         "under": np.maximum(required - scheduled, 0.0),
         "over": np.maximum(scheduled - required, 0.0),
-        "scheduled_service_level": np.broadcast_to(sl, scheduled.shape),
-        "scheduled_asa_seconds": np.broadcast_to(asa, scheduled.shape),
-        "scheduled_prob_abandon": np.broadcast_to(abandon, scheduled.shape),
+        "scheduled_service_level": sl,
+        "scheduled_asa_seconds": asa,
+        "scheduled_prob_abandon": abandon,
     })
 
 
 def _add_roster(
     intervals: pd.DataFrame,
     scenarios: Sequence[Scenario],
+    per_queue: Mapping[str, Sequence[Scenario]],
     evaluator: RosterEvaluator,
     executor: Executor,
     interval_minutes: float,
 ) -> pd.DataFrame:
     bounds = np.searchsorted(intervals["scenario"].to_numpy(), [s.scenario_id for s in scenarios] + [len(scenarios) + 1])
     tasks = [
-        _RosterTask(evaluator, s, intervals.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True), interval_minutes)
+        _RosterTask(evaluator, s, tuple((q, own[i].targets) for q, own in per_queue.items()),
+                    intervals.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True), interval_minutes)
         for i, s in enumerate(scenarios)
     ]
     extra = pd.concat(run_ordered(executor, _roster_task, tasks), ignore_index=True)
     return pd.concat([intervals, extra], axis=1)
-
-

@@ -73,3 +73,10 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
 )
 def test_first_week_start(last_day: dt.date, weekday: str, expected: dt.date) -> None:
     assert first_week_start(last_day, weekday) == expected
+
+
+def test_absolute_paths_are_kept(tmp_path: Path) -> None:
+    history = tmp_path / "h.csv"
+    path = _write(tmp_path, f"history: {{path: {history}}}\nagents: {tmp_path / 'a.csv'}\n")
+    config = load_config(path)
+    assert config.history.path == history and config.agents == tmp_path / "a.csv"

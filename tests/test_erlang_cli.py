@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _erlang_reference import asa_scalar, erlang_a_chain, sl_scalar
 from click.testing import CliRunner
 
 from staffing.cli import main
-from tests._erlang_reference import asa_scalar, erlang_a_chain, sl_scalar
 
 TEXTBOOK = ["erlang", "--calls", "100", "--interval-minutes", "30", "--aht-seconds", "180"]
 

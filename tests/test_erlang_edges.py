@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _erlang_reference import required_scalar
 from pydantic import ValidationError
 
 from staffing import erlang
 from staffing.errors import InvalidArgumentError
 from staffing.requirements import ServiceTargets, interval_requirements
-from tests._erlang_reference import required_scalar
 
 
 def test_zero_calls_need_zero_agents_and_have_perfect_service() -> None:

@@ -7,9 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-
-from staffing import erlang
-from tests._erlang_reference import (
+from _erlang_reference import (
     asa_scalar,
     erlang_a_chain,
     erlang_b_mp,
@@ -19,6 +17,8 @@ from tests._erlang_reference import (
     required_scalar,
     sl_scalar,
 )
+
+from staffing import erlang
 
 
 def test_textbook_case_100_calls_30_min_180_s() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from _roster_helpers import WEEK, agent, requirement, small_rules
 
 from staffing.roster import check_roster
 from staffing.roster.build import _interval_minutes
@@ -18,7 +19,6 @@ from staffing.roster.grid import (
 )
 from staffing.roster.improve import improve_shifts
 from staffing.roster.outputs import roster_frame
-from tests._roster_helpers import WEEK, agent, requirement, small_rules
 
 
 def _setup(req: pd.DataFrame, rules):  # type: ignore[no-untyped-def]

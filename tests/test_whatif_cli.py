@@ -101,3 +101,32 @@ def test_whatif_reports_bad_forecast_rows(tmp_path: Path) -> None:
 def test_whatif_needs_a_forecast(tmp_path: Path) -> None:
     code, _, stderr = run("--target-sl", "0.8", "--answer-seconds", "20", "--out-dir", str(tmp_path / "o"))
     assert code == 2 and "--forecast" in stderr
+
+
+def test_intervals_format(forecast_csv: Path, tmp_path: Path) -> None:
+    args = ["--forecast", str(forecast_csv), "--target-sl", "0.8", "--answer-seconds", "20",
+            "--grid", "volume=0.9,1.1", "--serial"]
+    code, _, stderr = run(*args, "--intervals-format", "both", "--out-dir", str(tmp_path / "both"))
+    assert code == 0, stderr
+    csv = pd.read_csv(tmp_path / "both" / "intervals.csv")
+    parquet = pd.read_parquet(tmp_path / "both" / "intervals.parquet")
+    assert len(parquet) == len(csv) == 2 * 96
+    np.testing.assert_array_equal(parquet["agents"].to_numpy(), csv["agents"].to_numpy())
+    code, _, stderr = run(*args, "--intervals-format", "parquet", "--out-dir", str(tmp_path / "pq"))
+    assert code == 0, stderr
+    assert (tmp_path / "pq" / "intervals.parquet").is_file() and not (tmp_path / "pq" / "intervals.csv").exists()
+    files = json.loads((tmp_path / "pq" / "sweep.json").read_text())["files"]
+    assert "intervals.parquet" in files and "intervals.csv" not in files
+
+
+def test_auto_format_switches_to_parquet_for_large_tables(tmp_path: Path) -> None:
+    from staffing.io.whatif import write_sweep
+    from staffing.requirements import ServiceTargets
+    from staffing.whatif import ScenarioGrid, run_sweep
+
+    result = run_sweep(make_forecast(days=1), ServiceTargets(target_sl=0.8, answer_seconds=20),
+                       ScenarioGrid.parse(["volume=0.9,1.1"]), interval_minutes=15)
+    names = {p.name for p in write_sweep(result, tmp_path / "small", parquet_min_rows=192)}
+    assert "intervals.csv" in names and "intervals.parquet" not in names  # 192 rows: not above the threshold
+    names = {p.name for p in write_sweep(result, tmp_path / "large", parquet_min_rows=191)}
+    assert "intervals.parquet" in names and "intervals.csv" not in names

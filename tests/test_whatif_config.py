@@ -59,15 +59,34 @@ def test_sweep_without_a_published_forecast_forecasts_the_week(tmp_path: Path, s
     assert hours["erlang-a"] < hours["erlang-c"]  # callers who hang up need fewer agents
 
 
+def small_site(tmp_path: Path, agents: int = 8) -> Path:
+    """example.yaml with its first ``agents`` agents only (a roster that solves in a second or two)."""
+    site = tmp_path / "site"
+    (site / "data").mkdir(parents=True)
+    (site / "data" / "example_history.csv").write_bytes((CONFIGS / "data" / "example_history.csv").read_bytes())
+    lines = (CONFIGS / "data" / "example_agents.csv").read_text().splitlines()[: agents + 1]
+    (site / "data" / "example_agents.csv").write_text("\n".join(lines) + "\n")
+    (site / "site.yaml").write_text((CONFIGS / "example.yaml").read_text())
+    return site / "site.yaml"
+
+
 def test_roster_per_scenario(tmp_path: Path, store_url: str) -> None:
     out = tmp_path / "whatif"
-    result = CliRunner().invoke(main, ["whatif", "--config", EXAMPLE, "--grid", "target_sl=0.7,0.9", "--roster",
-                                       "--roster-time-limit", "5", "--serial", "--out-dir", str(out)])
+    result = CliRunner().invoke(main, ["whatif", "--config", str(small_site(tmp_path)), "--grid", "target_sl=0.7,0.9",
+                                       "--roster", "--roster-time-limit", "2", "--serial", "--out-dir", str(out)])
     assert result.exit_code == 0, result.output
-    scenarios = pd.read_csv(out / "scenarios.csv")
-    assert scenarios["scheduled_agent_hours"].notna().all()
-    low, high = scenarios.sort_values("target_sl")["under_staffed_hours"]
+    assert "--roster: 2 roster optimisation(s)" in result.stderr
+    scenarios = pd.read_csv(out / "scenarios.csv").sort_values("target_sl")
+    # The eight agents kept (example_agents.csv) each work 20-24 h a week: 160-192 agent-hours.
+    assert scenarios["scheduled_agent_hours"].between(160, 192).all()
+    # Per interval under - over = required - scheduled, so the totals obey the same identity.
+    np.testing.assert_allclose(scenarios["under_staffed_hours"] - scenarios["over_staffed_hours"],
+                               scenarios["agent_hours"] - scenarios["scheduled_agent_hours"])
+    low, high = scenarios["under_staffed_hours"]
     assert high > low  # the same team falls further short of the higher target
+    intervals = pd.read_csv(out / "intervals.csv")
+    assert {"scheduled", "under", "over", "scheduled_service_level"} <= set(intervals.columns)
+    assert "rostered coverage" in (out / "whatif.html").read_text()
 
 
 def test_config_options_clash(tmp_path: Path, store_url: str) -> None:

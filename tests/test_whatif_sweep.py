@@ -228,7 +228,7 @@ def test_roster_hook_projects_service_level_from_coverage(forecast: pd.DataFrame
     grid = ScenarioGrid.parse(["volume=0.8,1.2"])
     result = run_sweep(forecast, base, grid, interval_minutes=INTERVAL_MINUTES, roster=fixed_headcount)
     rows = result.intervals
-    # 12 on shift at 25% shrinkage leaves floor(12 * 0.75) = 9 on the phones.
+    # 12 on shift at 25% shrinkage leave 12 x 0.75 = 9 on the phones (plan's projection, staffing.plan Notes).
     expected_sl = service_level(np.full(len(rows), 9.0), rows["load_erlangs"].to_numpy(),
                                 rows["aht_seconds"].to_numpy(), 20.0)
     np.testing.assert_allclose(rows["scheduled_service_level"].to_numpy(), expected_sl)
@@ -240,3 +240,58 @@ def test_roster_hook_projects_service_level_from_coverage(forecast: pd.DataFrame
         assert summary.loc[sid, "scheduled_agent_hours"] == pytest.approx(12 * len(part) / 4)
     # The same roster serves more calls worse.
     assert summary.loc[2, "scheduled_service_level"] < summary.loc[1, "scheduled_service_level"]
+
+
+def test_each_queue_keeps_its_own_targets(forecast: pd.DataFrame, base: ServiceTargets) -> None:
+    support = ServiceTargets(target_sl=0.9, answer_seconds=30, shrinkage=0.2, max_occupancy=0.85)
+    grid = ScenarioGrid.parse(["target_sl=0.7,0.85", "volume=1.0,1.2"])
+    result = run_sweep(forecast, base, grid, interval_minutes=INTERVAL_MINUTES, queue_targets={"support": support})
+    for scenario in grid.scenarios(base):
+        got = result.intervals[result.intervals["scenario"] == scenario.scenario_id]
+        # The grid replaces target_sl only; support keeps its 30 s, 20% shrinkage and 0.85 cap.
+        own = Scenario(scenario.scenario_id, support.model_copy(update={"target_sl": scenario.targets.target_sl}),
+                       scenario.volume_factor, scenario.aht)
+        for queue, ref_scenario in (("sales", scenario), ("support", own)):
+            ref = one_by_one(forecast[forecast["queue"] == queue], ref_scenario)
+            np.testing.assert_array_equal(got.loc[got["queue"] == queue, "agents"].to_numpy(float),
+                                          ref["agents"].to_numpy())
+    # The summary's parameters are the base targets with the grid's values.
+    assert set(result.scenarios["answer_seconds"]) == {20.0}
+    with pytest.raises(InvalidArgumentError, match="queues of the forecast"):
+        run_sweep(forecast, base, grid, interval_minutes=INTERVAL_MINUTES, queue_targets={"billing": support})
+
+
+def test_queue_without_patience_cannot_take_erlang_a(forecast: pd.DataFrame, base: ServiceTargets) -> None:
+    patient = base.model_copy(update={"patience_seconds": 90.0})
+    with pytest.raises(InvalidArgumentError, match=r"queue support"):
+        run_sweep(forecast, patient, ScenarioGrid.parse(["model=erlang-a"]), interval_minutes=INTERVAL_MINUTES,
+                  queue_targets={"support": base})
+
+
+def shared_headcount(scenario: Scenario, requirement: pd.DataFrame) -> pd.DataFrame:
+    """A stand-in roster for a team taking every queue's calls: 30 agents on shift throughout."""
+    starts = requirement["interval_start"].drop_duplicates()
+    return pd.DataFrame({"interval_start": starts, "scheduled": 30.0})
+
+
+def test_shared_roster_is_split_between_queues_like_the_plan(forecast: pd.DataFrame) -> None:
+    sales = ServiceTargets(target_sl=0.8, answer_seconds=20, shrinkage=0.25)
+    support = ServiceTargets(target_sl=0.8, answer_seconds=20, shrinkage=0.4)
+    result = run_sweep(forecast, sales, ScenarioGrid(), interval_minutes=INTERVAL_MINUTES,
+                       roster=shared_headcount, queue_targets={"support": support})
+    rows = result.intervals
+    wide = rows.pivot(index="interval_start", columns="queue", values=["agents", "scheduled"])
+    need_sales, need_support = wide["agents"]["sales"].to_numpy(float), wide["agents"]["support"].to_numpy(float)
+    total = need_sales + need_support
+    # staffing.plan Notes: the head count is shared in proportion to each queue's requirement
+    # in the interval, equally when neither queue needs anyone.
+    expected_sales = np.where(total > 0, 30 * need_sales / np.where(total > 0, total, 1), 15.0)
+    np.testing.assert_allclose(wide["scheduled"]["sales"].to_numpy(float), expected_sales)
+    np.testing.assert_allclose(wide["scheduled"].sum(axis=1).to_numpy(float), 30.0)
+    # The team is counted once, not once per queue: 30 agents x 2 days x 24 h.
+    assert result.scenarios.loc[0, "scheduled_agent_hours"] == pytest.approx(30 * 48)
+    # Each queue's projected SL uses its own shrinkage on its share.
+    part = rows[rows["queue"] == "support"]
+    expected_sl = service_level(part["scheduled"].to_numpy() * 0.6, part["load_erlangs"].to_numpy(),
+                                part["aht_seconds"].to_numpy(), 20.0)
+    np.testing.assert_allclose(part["scheduled_service_level"].to_numpy(), expected_sl)

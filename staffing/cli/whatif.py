@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import click
 import pandas as pd
@@ -22,6 +22,12 @@ from staffing.whatif import (
     infer_interval_minutes,
     run_sweep,
 )
+
+if TYPE_CHECKING:
+    from staffing.whatif_config import SiteRoster
+
+#: Below this many scenario x interval rows a staffing-only sweep runs in this process.
+_POOL_MIN_ROWS: Final = 1_000_000
 
 _OPTION_NAMES = {
     "target_sl": "--target-sl",
@@ -51,8 +57,9 @@ def _base_targets(values: dict[str, Any]) -> ServiceTargets:
 
 
 def _from_config(config_path: Path, week_start: str | None, store_url: str | None, with_roster: bool,
-                 roster_time_limit: float | None) -> tuple[pd.DataFrame, str, dict[str, Any], Any, float]:
-    """Baseline, source, base targets, roster evaluator and interval length from a site config."""
+                 roster_time_limit: float | None
+                 ) -> tuple[pd.DataFrame, str, dict[str, dict[str, Any]], SiteRoster | None, float]:
+    """Baseline, source, base targets per queue, roster evaluator and interval length from a site config."""
     from staffing.cli.plan import open_store, parse_week_start
     from staffing.io.config import load_config, read_config_history
     from staffing.io.roster import read_agents
@@ -65,11 +72,11 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
     baseline = week_baseline(config, week, open_store(config, store_url), history)
     roster = None
     if with_roster:
-        limit = roster_time_limit or config.plan.time_limit_seconds
+        limit = roster_time_limit if roster_time_limit is not None else config.plan.time_limit_seconds
         if limit <= 0:
             raise InvalidArgumentError("--roster-time-limit", limit, "> 0 seconds")
         roster = SiteRoster(tuple(read_agents(config.agents)), config.roster, week, limit, config.plan.solver)
-    targets = config.queues[0].targets.model_dump()
+    targets = {q.name: q.targets.model_dump() for q in config.queues}
     return baseline.frame, baseline.source, targets, roster, float(config.interval_minutes)
 
 
@@ -85,7 +92,8 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 @main.command("whatif")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Site config: the baseline is the forecast published for --week-start in its store (else "
-                   "forecast from its history); base targets from its first queue; --roster uses its agents and rules.")
+                   "forecast from its history); each queue keeps its configured targets (target options given here "
+                   "override them in every queue); --roster uses its agents and rules.")
 @click.option("--week-start", default=None,
               help="With --config: the week, YYYY-MM-DD (default: the first whole week after the history ends).")
 @click.option("--roster", "with_roster", is_flag=True,
@@ -103,10 +111,10 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 @click.option("--max-asa-seconds", type=float, default=None, help="Base cap on average speed of answer (s).")
 @click.option("--max-occupancy", type=float, default=None, help="Base cap on agent occupancy (0.85).")
 @click.option("--max-abandon", type=float, default=None, help="Base cap on the abandonment fraction (Erlang A).")
-@click.option("--shrinkage", type=float, default=0.0, show_default=True,
-              help="Base shrinkage fraction; agents = ceil(net / (1 - shrinkage)).")
-@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-c", show_default=True,
-              help="Base queueing model.")
+@click.option("--shrinkage", type=float, default=None,
+              help="Base shrinkage fraction (default 0); agents = ceil(net / (1 - shrinkage)).")
+@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default=None,
+              help="Base queueing model (default erlang-c).")
 @click.option("--patience-seconds", type=float, default=None, help="Mean caller patience (s), for Erlang A.")
 @click.option("--fractional", is_flag=True, help="Continuous (fractional) agent requirements.")
 @click.option("--grid", "grid_specs", multiple=True, metavar="NAME=V1,V2,...",
@@ -117,15 +125,20 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 @click.option("--fte-hours", type=float, default=DEFAULT_FTE_HOURS_PER_WEEK, show_default=True,
               help="Paid hours per week of one FTE (FTE = weekly agent-hours / this).")
 @click.option("--workers", type=int, default=None,
-              help="Local worker processes (default: one per CPU). Use --serial for none.")
+              help="Local worker processes (default: one per CPU for sweeps of 1,000,000+ scenario x interval "
+                   "rows or with --roster; smaller sweeps run in this process). Use --serial for none.")
 @click.option("--serial", is_flag=True, help="Run in this process (no worker pool).")
 @click.option("--scheduler", default=None, envvar="STAFFING_SCHEDULER", metavar="tcp://HOST:PORT",
               help='Run on a Dask distributed cluster (needs pip install "staffing[dask]"). '
                    "Env: STAFFING_SCHEDULER.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE, show_default=True,
               help="Scenario x interval rows evaluated per task.")
+@click.option("--intervals-format", type=click.Choice(["auto", "csv", "parquet", "both"]), default="auto",
+              show_default=True,
+              help="File format of the scenario x queue x interval table; auto: CSV up to 100,000 rows, "
+                   "Parquet above (a 1,000-scenario queue-week is 100 MB of CSV).")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory for scenarios.csv, daily.csv, intervals.csv(.parquet), whatif.html, sweep.json.")
+              help="Directory for scenarios.csv, daily.csv, intervals.csv/.parquet, whatif.html, sweep.json.")
 def whatif(
     config_path: Path | None,
     week_start: str | None,
@@ -139,8 +152,8 @@ def whatif(
     max_asa_seconds: float | None,
     max_occupancy: float | None,
     max_abandon: float | None,
-    shrinkage: float,
-    model: str,
+    shrinkage: float | None,
+    model: str | None,
     patience_seconds: float | None,
     fractional: bool,
     grid_specs: tuple[str, ...],
@@ -149,6 +162,7 @@ def whatif(
     serial: bool,
     scheduler: str | None,
     batch_size: int,
+    intervals_format: Literal["auto", "csv", "parquet", "both"],
     out_dir: Path,
 ) -> None:
     """Sweep service targets and forecast changes; chart cost against service level.
@@ -166,7 +180,7 @@ def whatif(
         --patience-seconds 120 --out-dir whatif/
     """
     from staffing.io.whatif import write_sweep
-    from staffing.whatif_chart import cost_service_figure, figure_html
+    from staffing.report import render_scenarios
 
     grid = ScenarioGrid.parse(grid_specs)
     values = {
@@ -174,16 +188,20 @@ def whatif(
         "max_occupancy": max_occupancy, "max_abandon": max_abandon, "shrinkage": shrinkage,
         "model": model, "patience_seconds": patience_seconds, "fractional": fractional,
     }
-    roster = None
+    roster: SiteRoster | None = None
+    queue_targets: dict[str, ServiceTargets] | None = None
     if config_path is not None:
         if forecast is not None:
             raise InvalidArgumentError("--forecast", str(forecast), "not together with --config (the config names the baseline)")
         frame, source, config_targets, roster, config_minutes = _from_config(
             config_path, week_start, store_url, with_roster, roster_time_limit)
-        # Options given on the command line override the config's targets.
-        defaults = {"shrinkage": 0.0, "model": "erlang-c", "fractional": False}
-        overrides = {k: v for k, v in values.items() if v is not None and not (k in defaults and v == defaults[k])}
-        values = {**config_targets, **overrides}
+        # Options given on the command line override the config's targets (--fractional only turns it on).
+        overrides = {k: v for k, v in values.items() if v is not None and not (k == "fractional" and not v)}
+        # Each queue keeps its own targets; the first queue's are the summary's base.
+        present = set(frame["queue"].astype(str))
+        queue_targets = {name: _base_targets({**own, **overrides})
+                         for name, own in config_targets.items() if name in present}
+        values = {**next(iter(config_targets.values())), **overrides}
         interval_minutes = interval_minutes if interval_minutes is not None else config_minutes
     elif week_start is not None or with_roster:
         raise InvalidArgumentError("--week-start/--roster", None, "--config (the site's agents, rules and store)")
@@ -191,22 +209,29 @@ def whatif(
         frame, source = _baseline(forecast)
     base = _base_targets(values)
     minutes = interval_minutes if interval_minutes is not None else infer_interval_minutes(frame)
-    # One task's worth of work is not worth starting a pool for.
-    small = scheduler is None and len(frame) * len(grid) <= batch_size
+    # Starting a pool costs more than it saves below about a million rows (benchmarks/bench_whatif.py);
+    # --workers asks for one anyway. Each rostered scenario is a long task: always worth a pool.
+    small = scheduler is None and workers is None and roster is None and len(frame) * len(grid) < _POOL_MIN_ROWS
     options = executor_options(workers=workers, scheduler=scheduler, serial=serial or small)
+    if roster is not None:
+        click.echo(f"--roster: {len(grid)} roster optimisation(s) of up to about {roster.time_limit_seconds:g} s "
+                   f"each ({options.describe()}); lower --roster-time-limit or the grid to go faster", err=True)
     started = time.perf_counter()
     with open_executor(options) as executor:
         result = run_sweep(frame, base, grid, interval_minutes=minutes, executor=executor,
-                           batch_size=batch_size, fte_hours_per_week=fte_hours, roster=roster)
+                           batch_size=batch_size, fte_hours_per_week=fte_hours, roster=roster,
+                           queue_targets=queue_targets)
     seconds = time.perf_counter() - started
-    html = figure_html(cost_service_figure(result.scenarios))
-    written = write_sweep(result, out_dir, chart_html=html, metadata={
+    view = "rostered coverage" if result.rostered else "requirement"
+    html = render_scenarios(result.scenario_page(),
+                            title=f"What-if: {len(result.scenarios)} scenarios, cost vs service level ({view})")
+    written = write_sweep(result, out_dir, chart_html=html, intervals_format=intervals_format, metadata={
         "forecast": source, "base_targets": base.model_dump(), "grid": list(grid_specs),
         "executor": options.describe(), "seconds": round(seconds, 3),
     })
     s = result.scenarios
     click.echo(f"{len(s)} scenario(s) x {len(frame)} forecast interval(s) in {seconds:.2f} s "
-               f"({options.describe()})")
+               f"[{options.describe()}]")
     cost = s["agent_hours_per_week"].to_numpy(dtype=float)
     cheap, dear = s.iloc[int(cost.argmin())], s.iloc[int(cost.argmax())]
     for word, row in (("cheapest", cheap), ("dearest", dear)):

@@ -118,14 +118,53 @@ def plan_chart(coverage: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+#: Colours of the scenario series (one per model), plotly's default cycle.
+_SERIES_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+
+
+def efficient_frontier(cost: np.ndarray, service_level: np.ndarray) -> np.ndarray:
+    """Positions of the points no cheaper (or equally cheap) point beats on service level.
+
+    Sorted by cost; a point is on the frontier when its service level is higher than
+    that of every point costing no more. NaN service levels are never on it.
+    """
+    order = np.lexsort((-np.nan_to_num(service_level, nan=-np.inf), cost))
+    keep = []
+    best = -np.inf
+    for pos in order:
+        value = service_level[pos]
+        if np.isfinite(value) and value > best:
+            keep.append(pos)
+            best = value
+    return np.asarray(keep, dtype=int)
+
+
 def scenario_chart(summary: pd.DataFrame, parameters: list[str]) -> go.Figure:
-    """Cost vs service level: one point per scenario; hover shows its parameters."""
-    hover = ["<br>".join(f"{p} = {row[p]}" for p in ["scenario", *parameters]) for _, row in summary.iterrows()]
-    fig = go.Figure(go.Scatter(
-        x=summary["agent_hours"], y=summary["service_level"] * 100, mode="markers",
-        marker={"size": 10, "color": summary["service_level"], "colorscale": "Viridis", "showscale": False},
-        text=hover, hovertemplate="%{text}<br>agent-hours %{x:,.1f}<br>projected SL %{y:.1f} %<extra></extra>",
-    ))
+    """Cost vs service level: one point per scenario; hover shows its parameters.
+
+    With a ``model`` column each model is its own colour; a line joins each series'
+    efficient frontier (the scenarios no cheaper scenario beats on service level).
+    """
+    frame = summary.reset_index(drop=True)
+    hover = np.array(["<br>".join(f"{p} = {row[p]}" for p in ["scenario", *parameters])
+                      for _, row in frame.iterrows()], dtype=object)
+    groups = list(frame.groupby("model", sort=True)) if "model" in frame.columns else [("scenarios", frame)]
+    fig = go.Figure()
+    for i, (key, part) in enumerate(groups):
+        name = str(key)
+        colour = _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
+        cost = part["agent_hours"].to_numpy(dtype=float)
+        sl = part["service_level"].to_numpy(dtype=float)
+        fig.add_trace(go.Scatter(
+            name=name, x=cost, y=sl * 100, mode="markers", legendgroup=str(name),
+            marker={"size": 10, "color": colour, "opacity": 0.8}, text=hover[part.index.to_numpy()],
+            hovertemplate="%{text}<br>agent-hours %{x:,.1f}<br>projected SL %{y:.1f} %<extra></extra>",
+        ))
+        front = efficient_frontier(cost, sl)
+        fig.add_trace(go.Scatter(
+            name=f"{name}: efficient frontier", x=cost[front], y=sl[front] * 100, mode="lines",
+            legendgroup=name, line={"color": colour, "width": 2}, hoverinfo="skip",
+        ))
     fig.update_layout(title="Cost vs service level", xaxis_title="weekly agent-hours",
                       yaxis_title="projected service level (%)", **{**_LAYOUT, "height": 520})
     return fig

@@ -1124,7 +1124,7 @@ class Store:
             query = sa.select(r.c.run_id).where(r.c.command == command, r.c.status == "running")
             if except_run_id is not None:
                 query = query.where(r.c.run_id != except_run_id)
-            ids = list(c.execute(query).scalars())
+            ids: list[str] = list(c.execute(query).scalars())
             if ids:
                 c.execute(
                     sa.update(r).where(r.c.run_id.in_(ids)).values(status="failed", finished_at=naive_utc(now), error="abandoned: the process ended without finishing (killed or crashed); its transaction was rolled back")
