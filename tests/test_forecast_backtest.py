@@ -20,7 +20,7 @@ def level_shift_history() -> pd.DataFrame:
     return pd.DataFrame({"interval_start": times, "queue": "default", "offered": offered})
 
 
-@pytest.mark.parametrize("model", ["seasonal_naive", "average4", "ewma", "level", "ets", "poisson", "negbin", "combo", "auto"])
+@pytest.mark.parametrize("model", ["seasonal_naive", "average4", "ewma", "level", "ewma_dom", "level_dom", "ets", "poisson", "negbin", "combo", "auto"])
 def test_backtest_never_sees_data_at_or_after_the_origin(model: str) -> None:
     history = level_shift_history()
     settings = ForecastSettings(interval_minutes=60)
@@ -47,6 +47,17 @@ def test_daily_origins_for_day_horizon_and_scores() -> None:
     assert naive.wape == pytest.approx(0.99)
     assert naive.bias_percent == pytest.approx(-99.0)
     assert naive.mase == pytest.approx(1.0)
+
+
+def test_special_days_can_be_left_out_of_the_scores() -> None:
+    # 2024-03-06 is a holiday: forecast either way, but with score_special_days=False its
+    # 24 intervals leave the rows and the pooled scores (3 of the 4 days remain).
+    history = level_shift_history()
+    settings = ForecastSettings(interval_minutes=60, holiday_dates=(pd.Timestamp("2024-03-06").date(),))
+    every = backtest(history, "2024-03-05", "2024-03-08", 1, ("average4",), settings)
+    ordinary = backtest(history, "2024-03-05", "2024-03-08", 1, ("average4",), settings, score_special_days=False)
+    assert every.scores[0].intervals == 4 * 24 and ordinary.scores[0].intervals == 3 * 24
+    assert not (ordinary.rows["interval_start"].dt.date == pd.Timestamp("2024-03-06").date()).any()
 
 
 def test_metric_formulas_on_a_hand_example() -> None:

@@ -27,7 +27,7 @@ def truth_next_week() -> pd.DataFrame:
     return true_rates(week)
 
 
-@pytest.mark.parametrize("model", ["average8", "ewma", "level", "ets", "poisson", "negbin", "combo"])
+@pytest.mark.parametrize("model", ["average8", "ewma", "level", "ewma_dom", "level_dom", "ets", "poisson", "negbin", "combo"])
 def test_known_truth_is_recovered(model: str) -> None:
     history = synthetic_history(TRUTH)
     settings = ForecastSettings(model=model, interval_minutes=60, holiday_dates=(dt.date(2024, 2, 14),))

@@ -1,4 +1,4 @@
-"""Interval forecasting: baselines, top-down ETS, GLMs, level-adjusted profiles, combos,
+"""Interval forecasting: baselines, top-down ETS, GLMs, level-adjusted and day-of-month profiles, combos,
 holidays, AHT, calibrated prediction intervals, rolling-origin backtests, intraday update.
 
 Entry points: :func:`forecast`, :func:`backtest`, :func:`reforecast_intraday`,

@@ -160,7 +160,7 @@ def forecast(
     Notes
     -----
     Models, interval calibration and ``auto`` selection are documented in their modules
-    (``staffing.forecast.baselines``, ``level``, ``topdown``, ``glm``, ``intervals``).
+    (``staffing.forecast.baselines``, ``level``, ``month_day``, ``topdown``, ``glm``, ``intervals``).
     """
     settings = settings or ForecastSettings()
     origin = parse_start(start)

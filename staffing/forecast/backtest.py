@@ -80,9 +80,13 @@ def backtest(
     settings: ForecastSettings | None = None,
     *,
     queue: str | None = None,
+    score_special_days: bool = True,
 ) -> BacktestResult:
     """Score ``models`` by rolling origin over ``[test_start, test_end]`` (inclusive days;
-    default: the last day of history) on one queue (``queue`` or the only one)."""
+    default: the last day of history) on one queue (``queue`` or the only one).
+
+    With ``score_special_days=False`` holidays and special days are still forecast but
+    left out of the rows and scores (accuracy on ordinary days only)."""
     settings = settings or ForecastSettings()
     frame = prepare_history(history, settings.interval_minutes)
     queues = sorted(frame["queue"].astype(str).unique())
@@ -114,7 +118,7 @@ def backtest(
             seconds += time.perf_counter() - t0
             table = forecast_table(result, settings.interval_minutes, tz)
             pos, _ = slot_positions(pd.DatetimeIndex(table["interval_start"]), calls.dates, settings.interval_minutes)
-            observed = calls.observed[pos]
+            observed = calls.observed[pos] if score_special_days else calls.usable[pos]
             table = table[observed]
             model_rows.append(pd.DataFrame({
                 "model": model,

@@ -18,6 +18,7 @@ from staffing.forecast.baselines import average4, average8, ewma, seasonal_naive
 from staffing.forecast.glm import negbin, poisson
 from staffing.forecast.grid import DayGrid
 from staffing.forecast.level import level
+from staffing.forecast.month_day import ewma_dom, level_dom
 from staffing.forecast.settings import ForecastSettings
 from staffing.forecast.topdown import ets
 
@@ -38,6 +39,8 @@ POINT_MODELS: dict[str, PointModel] = {
     "average8": average8,
     "ewma": ewma,
     "level": level,
+    "ewma_dom": ewma_dom,
+    "level_dom": level_dom,
     "ets": ets,
     "poisson": poisson,
     "negbin": negbin,

@@ -11,10 +11,12 @@ from staffing.validators import divides_day
 
 #: Point models by name (``auto`` picks one of ``auto_candidates`` by backtest).
 ModelName = Literal[
-    "seasonal_naive", "average4", "average8", "ewma", "level", "ets", "poisson", "negbin", "combo", "auto"
+    "seasonal_naive", "average4", "average8", "ewma", "level", "ewma_dom", "level_dom", "ets", "poisson", "negbin",
+    "combo", "auto",
 ]
 MODEL_NAMES: tuple[str, ...] = (
-    "seasonal_naive", "average4", "average8", "ewma", "level", "ets", "poisson", "negbin", "combo",
+    "seasonal_naive", "average4", "average8", "ewma", "level", "ewma_dom", "level_dom", "ets", "poisson", "negbin",
+    "combo",
 )
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -55,6 +57,10 @@ class ForecastSettings(BaseModel):
     level_halflife_days, level_damping
         ``level`` model: half-life (days) of the recent-level ratio and its per-lead-day
         damping towards 1 (``1``: no damping).
+    dom_months, dom_prior_days
+        ``ewma_dom`` / ``level_dom``: months of history the day-of-month factors are
+        averaged over, and the pseudo-days of "factor 1" each day of the month is shrunk
+        with (see ``staffing.forecast.month_day``).
     glm_weeks
         Weeks of history the GLMs fit on.
     ets_weeks
@@ -89,9 +95,11 @@ class ForecastSettings(BaseModel):
     profile_weeks: int = Field(default=14, ge=1, le=104)
     level_halflife_days: float = Field(default=1.0, gt=0, le=60)
     level_damping: float = Field(default=0.9, ge=0, le=1)
+    dom_months: int = Field(default=12, ge=1, le=60)
+    dom_prior_days: float = Field(default=2.0, ge=0, le=100)
     glm_weeks: int = Field(default=8, ge=2, le=104)
     ets_weeks: int = Field(default=16, ge=3, le=260)
-    combo: tuple[ModelName, ...] = ("level", "ewma")
+    combo: tuple[ModelName, ...] = ("level_dom", "ewma_dom")
     combo_weights: tuple[float, ...] | None = None
     auto_candidates: tuple[ModelName, ...] = ("average4", "average8", "ewma", "level", "ets", "combo")
     auto_origins: int = Field(default=14, ge=1, le=200)
