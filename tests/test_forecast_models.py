@@ -143,3 +143,42 @@ def test_combo_weights() -> None:
                                0.75 * level + 0.25 * ewma)
     with pytest.raises(ValueError, match="combo_weights"):
         ForecastSettings(combo=("level", "ewma"), combo_weights=(1.0,))
+
+
+def test_profile_memory_is_twenty_weeks_and_stops_at_the_origin() -> None:
+    # Noise-free truth (no Poisson draw): 30 weeks of hourly calls, open 07:00-21:00, where
+    # every interval of the week that is `a` weeks before the origin (a = 0: the last week)
+    # carries `shape[hour] x weekday[wd] x g(a)`, g(a) = 1 + 0.05 a for a < 20 and 1000 for
+    # older weeks (which must not count); from the origin on, everything is x 10 (must not
+    # count either). The weekday profile is then exactly
+    # shape x weekday x sum_{a<20} 0.5^(a/6) g(a) / sum_{a<20} 0.5^(a/6)
+    # (staffing.forecast.baselines.weighted_profiles, default half-life 6 weeks over
+    # profile_weeks = 20, the session-4 default chosen in benchmarks/RESULTS.md), so the
+    # tolerance is float rounding only.
+    origin = pd.Timestamp("2024-07-01")  # a Monday
+    days = pd.date_range(origin - pd.Timedelta(weeks=30), origin + pd.Timedelta(days=13), freq="D")
+    hours = np.arange(7, 21)
+    shape = 1.0 + np.sin(np.pi * (hours - 7) / 14.0)
+    weekday = np.array([1.0, 0.95, 0.9, 0.92, 0.85, 0.4, 0.3]) * 50.0
+    before = np.asarray((origin - days).days)  # 1 = the day before the origin
+    age = (before - 1) // 7  # weeks before the origin (the same-weekday occurrence, newest 0)
+    g = np.where(before <= 0, 10.0, np.where(age < 20, 1.0 + 0.05 * age, 1000.0))
+    rows = []
+    for day, gd in zip(days, g, strict=True):
+        for h, sh in zip(hours, shape, strict=True):
+            rows.append((day + pd.Timedelta(hours=int(h)), sh * weekday[day.day_of_week] * gd))
+    history = pd.DataFrame(rows, columns=["interval_start", "offered"]).assign(queue="default")
+    settings = ForecastSettings(model="ewma", interval_minutes=60)
+    assert settings.profile_weeks == 20
+    out = forecast(history, origin, "week", settings).frame
+    a = np.arange(20)
+    w = 0.5 ** (a / 6.0)
+    level = float(w @ (1.0 + 0.05 * a) / w.sum())
+    got = out["calls"].to_numpy().reshape(7, 24)
+    want = np.zeros((7, 24))
+    for i, day in enumerate(pd.date_range(origin, periods=7, freq="D")):
+        want[i, hours] = shape * weekday[day.day_of_week] * level
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    # The 14-week memory of earlier versions gives a visibly different (more recent) profile.
+    short = forecast(history, origin, "week", ForecastSettings(model="ewma", interval_minutes=60, profile_weeks=14)).frame
+    assert np.all(short["calls"].to_numpy().reshape(7, 24)[:, hours] < got[:, hours] - 1e-6)

@@ -75,7 +75,8 @@ def test_known_monthly_cycle_is_recovered() -> None:
     factors = day_of_month_factors(grid, ForecastSettings(interval_minutes=60, dom_prior_days=0.0))
     days = pd.date_range(BASE.start, periods=BASE.days, freq="D")
     daily = true_rates(BASE).groupby(lambda i: i // 24)["rate"].sum().to_numpy() * monthly_cycle(days)
-    want = noise_free_factors(days, daily, 14, 6.0)
+    defaults = ForecastSettings()
+    want = noise_free_factors(days, daily, defaults.profile_weeks, defaults.ewma_halflife_weeks)
     # M measures each day against the profile of the weeks before it, so a month start
     # (preceded by the quiet month end) comes out above the bare +30% (about 1.35).
     # Tolerance: each factor sums about 9 months x 2 (smoothed) days of ~3000 Poisson

@@ -92,7 +92,7 @@ class ForecastSettings(BaseModel):
     interval_minutes: int = Field(default=30, gt=0, le=1440)
     horizon_days: int = Field(default=7, ge=1, le=400)
     ewma_halflife_weeks: float = Field(default=6.0, gt=0, le=52)
-    profile_weeks: int = Field(default=14, ge=1, le=104)
+    profile_weeks: int = Field(default=20, ge=1, le=104)
     level_halflife_days: float = Field(default=1.0, gt=0, le=60)
     level_damping: float = Field(default=0.9, ge=0, le=1)
     dom_months: int = Field(default=12, ge=1, le=60)
