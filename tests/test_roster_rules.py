@@ -188,3 +188,27 @@ def test_weekend_spread_shares_weekend_days() -> None:
     result = solve_checked(req, agents, rules)
     assert result.under_agent_hours == pytest.approx(0.0)
     assert sorted(result.agents["weekend_days"]) == [1, 1]
+
+
+def test_shift_running_past_the_week_end_is_charged_for_its_surplus() -> None:
+    # Demand only Sun 22:00-23:00; the agent must work one 8 h shift (min 8 h). Whatever
+    # its start (15:00-22:00), 7 of its 8 hours are surplus: past the week end next
+    # Monday is taken to look like this Monday (no demand), so parking the shift past
+    # midnight saves nothing. Coverage objective = 0.5 (over weight) x 7 h = 3.5.
+    req = requirement(("2024-03-10 22:00", "2024-03-10 23:00", 1.0))
+    result = solve_checked(req, [agent(min_hours=8, max_hours=8)], small_rules(breaks=[]))
+    assert len(result.roster) == 1
+    assert result.over_agent_hours + result.over_after_week_agent_hours == pytest.approx(7.0)
+    assert result.coverage_objective == pytest.approx(3.5)
+    assert result.lower_bound == pytest.approx(3.5)
+
+
+def test_shift_past_the_week_end_covering_monday_like_demand_is_not_charged() -> None:
+    # Same, but this Monday 00:00-06:00 also needs 1 agent, so next Monday is taken to need
+    # one too: Sun 22:00-06:00 wastes only Sun 23-24 (1 h), and Mon 00:00-08:00 covers this
+    # Monday with 2 h over (06-08). Over = 3 h, none past the week: objective 0.5 x 3 = 1.5.
+    req = requirement(("2024-03-04 00:00", "2024-03-04 06:00", 1.0), ("2024-03-10 22:00", "2024-03-10 23:00", 1.0))
+    result = solve_checked(req, [agent(min_hours=8, max_hours=16)], small_rules(breaks=[]))
+    assert starts_of(result) == [pd.Timestamp("2024-03-04 00:00"), pd.Timestamp("2024-03-10 22:00")]
+    assert result.over_after_week_agent_hours == pytest.approx(0.0)
+    assert result.coverage_objective == pytest.approx(1.5)

@@ -200,6 +200,7 @@ def summary_dict(result: RosterResult) -> dict[str, Any]:
         "under_staffed_agent_hours": round(result.under_agent_hours, 4),
         "under_staffed_peak_agent_hours": round(result.under_peak_agent_hours, 4),
         "over_staffed_agent_hours": round(result.over_agent_hours, 4),
+        "over_staffed_after_week_agent_hours": round(result.over_after_week_agent_hours, 4),
         "paid_hours": round(result.paid_hours, 4),
         "coverage_objective": round(result.coverage_objective, 4),
         "lower_bound": round(result.lower_bound, 4),

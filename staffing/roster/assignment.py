@@ -18,6 +18,7 @@ re-solved with every bendable rule elastic and the slack is reported.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable
@@ -43,6 +44,8 @@ PATTERN_GAP = 0.02
 #: Objective weight per shift of mismatch with stage 1's shifts per day.
 PATTERN_SHIFT_WEIGHT = 0.5
 START_RULES = (R.one_shift_per_day, R.weekly_hours, R.min_rest)
+#: Share of the time left that the exact hand-out of stage 1's shifts may take.
+HANDOUT_TIME_SHARE = 0.5
 START_SOFT = (R.late_early_spread, R.target_hours_deviation)
 
 
@@ -95,15 +98,25 @@ def _solve_step(
     *,
     ipm: bool,
     gap: float | None,
+    accept_below: float | None = None,
 ) -> StepResult:
+    """Build and solve one step; a MIP start whose objective is at most ``accept_below``
+    is taken as it is (the solver is not run)."""
     # Hard rules first, elastic rules only when they cannot all hold.
     attempts = ((True, False),) if force_elastic else ((False, False), (True, False))
     for elastic, widen in attempts:
         m, fixed, read_breaks = build(elastic, widen)
         start = None
+        began = time.perf_counter()
         if fixed:
             start = complete_start(m.problem, fixed, solver, rules.solver, time_limit())
-        outcome = run(m.problem, solver, time_limit(), rules.solver, ipm=ipm, gap=gap, start=start)
+        start_objective = float(pulp.value(m.problem.objective) or 0.0) if start is not None else math.inf
+        if accept_below is not None and not elastic and start_objective <= accept_below:
+            # complete_start left the start's values on the variables.
+            outcome = SolveOutcome(solver, "MIP start taken (within the MIP gap of stage 1)", True, False, False,
+                                   start_objective, None, time.perf_counter() - began)
+        else:
+            outcome = run(m.problem, solver, time_limit(), rules.solver, ipm=ipm, gap=gap, start=start)
         if outcome.has_solution:
             chosen = sorted(((a, k) for (a, k), v in m.z.items() if (v.value() or 0.0) > 0.5),
                             key=lambda ak: (m.agents[ak[0]].agent_id, ak[1]))
@@ -167,6 +180,11 @@ def greedy_starts(
                 residual[int(types.start_min[k]) // g:min(int(types.end_min[k]) // g, n)] -= 1.0
                 last_end[a] = int(types.end_min[k])
                 picked.append((a, k, offsets))
+    return start_values(picked, types)
+
+
+def start_values(picked: list[tuple[int, int, list[int] | None]], types: ShiftTypes) -> dict[str, float]:
+    """Step-2b variable values of ``(agent, type, break offsets or None)`` picks."""
     fixed: dict[str, float] = {}
     per_type: dict[int, int] = {}
     for a, k, offsets in picked:
@@ -182,6 +200,56 @@ def greedy_starts(
             name = f"s2_brk_{k}_{r}_{int(off)}"
             fixed[name] = fixed.get(name, 0.0) + 1.0
     return fixed
+
+
+def handout_starts(
+    chosen: list[tuple[int, int]],
+    allowed: np.ndarray,
+    counts: np.ndarray,
+    types: ShiftTypes,
+    rules: RosterRules,
+    carry: CarryOver,
+    agents: list[AgentContract],
+    stage1_breaks: dict[int, list[list[int]]],
+    solver: SolverName,
+    time_limit: float,
+) -> dict[str, float] | None:
+    """A MIP start for step 2b that hands out exactly stage 1's shifts, or ``None``.
+
+    Each worked (agent, day) takes one of stage 1's shifts of its day and length, no
+    shift is handed out more often than stage 1 chose it, and the rest rule holds (the
+    same rule function as everywhere); objective: the late/early spread. When it is
+    feasible the roster realises stage 1's coverage exactly.
+    """
+    by_day: dict[tuple[int, int], list[int]] = {}
+    for a, rep in chosen:
+        d, length = int(types.day[rep]), int(types.length_min[rep])
+        ks = np.flatnonzero(allowed[a] & (counts > 0) & (types.day == d) & (types.length_min == length))
+        if ks.size == 0:
+            return None
+        by_day[(a, d)] = [int(k) for k in ks]
+    m = _model("roster_handout", agents, types, rules, carry, by_day, False)
+    R.one_shift_per_day(m)
+    R.min_rest(m)
+    for (a, d), w in m.work.items():
+        m.problem += (w == 1, f"works_pattern_day[{agents[a].agent_id},{d}]")
+    users: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    for (_, k), var in sorted(m.z.items()):
+        users.setdefault(k, []).append((var, 1.0))
+    for k, vs in users.items():
+        m.problem += (pulp.LpAffineExpression(vs) <= int(counts[k]), f"handout_count[{k}]")
+    m.problem.setObjective(pulp.LpAffineExpression(R.late_early_spread(m)))
+    outcome = run(m.problem, solver, time_limit, rules.solver)
+    if not outcome.has_solution:
+        return None
+    picked: list[tuple[int, int, list[int] | None]] = []
+    taken: dict[int, int] = {}
+    for (a, k), var in sorted(m.z.items(), key=lambda item: (item[0][1], agents[item[0][0]].agent_id)):
+        if (var.value() or 0.0) > 0.5:
+            i = taken.get(k, 0)
+            taken[k] = i + 1
+            picked.append((a, k, [per_rule[i] for per_rule in stage1_breaks[k]] if k in stage1_breaks else None))
+    return start_values(picked, types)
 
 
 _PER_AGENT_NAME = re.compile(r"^(z|work|off2)_0_")
@@ -251,13 +319,28 @@ def solve_assignment(
     *,
     stage1_breaks: dict[int, list[list[int]]],
     force_elastic: bool = False,
+    weeks: tuple[dict[int, tuple[int, ...]], SolveOutcome] | None = None,
 ) -> Assignment:
-    """Run 2a then 2b (see module docstring); ``deadline()`` gives the seconds left."""
+    """Run 2a then 2b (see module docstring); ``deadline()`` gives the seconds left.
+
+    ``weeks`` (each agent's length per day, 0 = off, with the outcome of the model that
+    chose them) replaces step 2a when stage 1 already chose every agent's week.
+    """
     allowed = mask & candidates
     group = types.day * 100_000 + types.length_min
     reps: dict[int, int] = {}
     for k in np.flatnonzero(mask.any(axis=0)):
         reps.setdefault(int(group[k]), int(k))
+    if weeks is not None:
+        chosen = sorted(((a, reps[d * 100_000 + length]) for a, week in weeks[0].items()
+                         for d, length in enumerate(week) if length),
+                        key=lambda ak: (agents[ak[0]].agent_id, ak[1]))
+        given = StepResult(chosen, [], weeks[1], 0, 0, {})
+        # Handing out stage 1's shifts under the rest rule usually realises stage 1's
+        # objective; then the starts model has nothing left to gain worth its time.
+        accept = weeks[1].objective * (1.0 + rules.solver.mip_rel_gap) if math.isfinite(weeks[1].objective) else None
+        return _assign_starts(given, types, grid, agents, mask, allowed, counts, rules, carry, solver, deadline,
+                              stage1_breaks, force_elastic, accept, exact_handout=True)
     target = {g: float(counts[group == g].sum()) for g in reps}
     avg_weight = float(grid.weights[grid.required > 0].mean()) if np.any(grid.required > 0) else 1.0
 
@@ -304,6 +387,29 @@ def solve_assignment(
 
     patterns = _solve_step(build_patterns, solver, pattern_time, rules, force_elastic, ipm=False,
                            gap=PATTERN_GAP)
+    return _assign_starts(patterns, types, grid, agents, mask, allowed, counts, rules, carry, solver, deadline,
+                          stage1_breaks, force_elastic)
+
+
+def _assign_starts(
+    patterns: StepResult,
+    types: ShiftTypes,
+    grid: WeekGrid,
+    agents: list[AgentContract],
+    mask: np.ndarray,
+    allowed: np.ndarray,
+    counts: np.ndarray,
+    rules: RosterRules,
+    carry: CarryOver,
+    solver: SolverName,
+    deadline: Callable[[], float],
+    stage1_breaks: dict[int, list[list[int]]],
+    force_elastic: bool,
+    accept_below: float | None = None,
+    exact_handout: bool = False,
+) -> Assignment:
+    """Step 2b for the agents' days and lengths in ``patterns``; with ``exact_handout`` the
+    MIP start hands out stage 1's shifts exactly (:func:`handout_starts`) when it can."""
 
     def build_starts(elastic: bool, widen: bool) -> tuple[R.AssignmentModel, dict[str, float], Callable[[], dict[int, list[list[int]]]]]:
         by_day: dict[tuple[int, int], list[int]] = {}
@@ -330,11 +436,17 @@ def solve_assignment(
         paid = pulp.LpAffineExpression([(n[k], float(types.paid_min[k]) / 60.0) for k in n])
         terms += [(s.var, R.ELASTIC_PENALTY * R.RULE_PENALTY_FACTOR[s.rule] * s.per_unit) for s in m.slacks]
         m.problem.setObjective(cov.objective + rules.weights.paid_hours * paid + pulp.LpAffineExpression(terms))
-        fixed = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
-                              counts, stage1_breaks)
+        fixed = None
+        if exact_handout and not widen:
+            fixed = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
+                                   solver, HANDOUT_TIME_SHARE * deadline())
+        if fixed is None:
+            fixed = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
+                                  counts, stage1_breaks)
         return m, fixed, lambda: placed_breaks(cov, types)
 
-    starts = _solve_step(build_starts, solver, deadline, rules, force_elastic, ipm=True, gap=None)
+    starts = _solve_step(build_starts, solver, deadline, rules, force_elastic, ipm=True, gap=None,
+                         accept_below=accept_below)
     shifts: list[tuple[int, int, list[int]]] = []
     taken: dict[int, int] = {}
     for a, k_raw in sorted(starts.chosen, key=lambda ak: (ak[1], agents[ak[0]].agent_id)):

@@ -11,7 +11,7 @@ import pandas as pd
 from staffing.errors import InvalidArgumentError
 from staffing.roster.assignment import solve_assignment
 from staffing.roster.config import RosterRules
-from staffing.roster.covering import neighbourhood, solve_covering
+from staffing.roster.covering import CoveringSolution, neighbourhood, solve_covering
 from staffing.roster.grid import (
     DAYS,
     ShiftTypes,
@@ -22,11 +22,14 @@ from staffing.roster.grid import (
     interval_weights,
     previous_week_baseline,
     week_requirement,
+    with_tail,
 )
 from staffing.roster.improve import improve_shifts
-from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame
-from staffing.roster.previous import carry_over
+from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame, scheduled_agents
+from staffing.roster.patterns import agent_classes
+from staffing.roster.previous import CarryOver, carry_over
 from staffing.roster.solve import SolverName
+from staffing.roster.tours import TourSolution, pattern_columns, solve_tours
 from staffing.roster.types import (
     AgentContract,
     CapacityCheck,
@@ -72,6 +75,39 @@ def capacity_check(
     total_min = float(sum(a.min_hours for a in agents))
     total_max = float(sum(a.max_hours for a in agents))
     return CapacityCheck(required, total_min, total_max, tuple(problems))
+
+
+#: Share of the time left for the covering model when stage 1 cannot choose agents' weeks.
+FALLBACK_COVERING_SHARE = 0.4
+#: Stage 1 chooses agents' weeks itself when the pattern model has at most this many columns.
+MAX_PATTERN_COLUMNS = 200_000
+
+
+def _solve_tours(
+    types: ShiftTypes,
+    grid: WeekGrid,
+    agents: list[AgentContract],
+    mask: np.ndarray,
+    rules: RosterRules,
+    carry: CarryOver,
+    solver: SolverName,
+    time_limit: float,
+    say: Progress,
+) -> TourSolution | None:
+    """Stage 1 with weekly patterns, or ``None`` when it does not apply or finds nothing in time.
+
+    It does not apply when some agent has no feasible week (the elastic route reports
+    which rules bend) or when the patterns are too many to enumerate.
+    """
+    try:
+        classes = agent_classes(agents, types, mask, rules, carry)
+    except ValueError:
+        return None
+    columns = pattern_columns(classes)
+    if any(c.lengths.shape[0] == 0 for c in classes) or columns > MAX_PATTERN_COLUMNS:
+        return None
+    say(f"stage 1: shifts and weekly patterns ({len(classes)} agent classes, {columns} patterns)")
+    return solve_tours(types, grid, agents, mask, rules, classes, solver, time_limit)
 
 
 def _validate(agents: list[AgentContract], week_start: pd.Timestamp, time_limit: float) -> None:
@@ -144,29 +180,43 @@ def build_roster(
     required = week_requirement(requirements, week_start, step)
     weights, peak = interval_weights(required, rules)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
-    grid = WeekGrid(week_start, step, required, previous_week_baseline(prev, week_start, step), weights, peak)
+    week = WeekGrid(week_start, step, required, previous_week_baseline(prev, week_start, step), weights, peak)
     types = build_shift_types(rules, step)
+    # The models see the week plus the hours the last shifts can run past its end.
+    grid = with_tail(week, int(types.length_min.max()))
     carry = carry_over(prev, week_start)
     rest_min = round(rules.min_rest_hours * 60)
     # Rest after last week's final shift is structural: earlier starts are never offered.
     mask = agent_type_mask(types, agents, week_start,
                            {a: end + rest_min for a, end in carry.last_end_min.items()})
-    capacity = capacity_check(grid, types, agents, mask, rules)
+    capacity = capacity_check(week, types, agents, mask, rules)
     say(f"capacity: {capacity.required_agent_hours:.0f} agent-hours required, contracts "
         f"{capacity.contracted_min_hours:.0f}-{capacity.contracted_max_hours:.0f} h"
         + (f"; {len(capacity.problems)} problem(s)" if capacity.problems else ""))
 
-    say(f"stage 1: covering model over {int(mask.any(axis=0).sum())} shift types")
-    cover = solve_covering(types, grid, agents, mask, rules, solver,
-                           time_limit * rules.solver.covering_time_share)
-    say(f"stage 1: {int(cover.counts.sum())} shifts, bound {cover.lower_bound:.2f} ({cover.outcome.seconds:.1f} s)")
+    stage1_limit = time_limit * rules.solver.covering_time_share
+    tour = None if capacity.problems else _solve_tours(types, grid, agents, mask, rules, carry, solver,
+                                                       stage1_limit, say)
+    cover: CoveringSolution | TourSolution
+    if tour is not None:
+        cover = tour
+        say(f"stage 1: {int(tour.counts.sum())} shifts in {len(tour.weeks)} agents' weeks, "
+            f"bound {tour.lower_bound:.2f} ({tour.outcome.seconds + tour.lp_seconds:.1f} s)")
+    else:
+        say(f"stage 1: covering model over {int(mask.any(axis=0).sum())} shift types")
+        left = time_limit - (time.perf_counter() - began)
+        cover = solve_covering(types, grid, agents, mask, rules, solver,
+                               max(1.0, min(stage1_limit, FALLBACK_COVERING_SHARE * left)))
+        say(f"stage 1: {int(cover.counts.sum())} shifts, bound {cover.lower_bound:.2f} ({cover.outcome.seconds:.1f} s)")
     candidates = neighbourhood(types, cover.counts > 0, steps=STAGE2_NEIGHBOUR_STEPS)
     def remaining() -> float:
         return max(5.0, time_limit - (time.perf_counter() - began))
 
-    say("stage 2: assigning agents to days and lengths, then to starts")
+    say("stage 2: assigning agents to starts" if tour is not None
+        else "stage 2: assigning agents to days and lengths, then to starts")
     result = solve_assignment(types, grid, agents, mask, cover.counts, candidates, rules, carry, solver,
-                              remaining, stage1_breaks=cover.breaks, force_elastic=bool(capacity.problems))
+                              remaining, stage1_breaks=cover.breaks, force_elastic=bool(capacity.problems),
+                              weeks=None if tour is None else (tour.weeks, tour.outcome))
     say(f"stage 2: {len(result.shifts)} shifts assigned ({result.starts.outcome.seconds:.1f} s)")
 
     shifts = result.shifts
@@ -176,23 +226,29 @@ def build_roster(
                                 carry.worked_days, budget)
         say("local search: done")
     roster = roster_frame(shifts, types, agents, rules, week_start)
-    coverage = coverage_frame(roster, grid)
+    coverage = coverage_frame(roster, week)
     h = grid.step_hours
     under, over = coverage["under"].to_numpy(), coverage["over"].to_numpy()
-    objective = float(((weights * under + rules.weights.over_staffing * over) * h).sum())
+    n = week.n_intervals
+    over_after = np.maximum(scheduled_agents(roster, grid)[n:] - grid.required[n:], 0.0)
+    objective = float(((weights * under + rules.weights.over_staffing * over) * h).sum()
+                      + rules.weights.over_staffing * over_after.sum() * h)
     bound = min(cover.lower_bound, objective)
     if result.bent:
         status = RosterStatus.RULES_BENT
-    elif cover.outcome.optimal and result.patterns.outcome.optimal and result.starts.outcome.optimal:
+    elif objective - bound <= rules.solver.mip_rel_gap * max(objective, 1e-9):
         status = RosterStatus.OPTIMAL
     else:
         status = RosterStatus.FEASIBLE
+    steps = (("starts", result.starts),) if tour is not None else (("patterns", result.patterns),
+                                                                   ("starts", result.starts))
     stages = (
-        StageReport("covering", cover.outcome.solver, cover.outcome.status, cover.outcome.seconds,
+        StageReport("covering_patterns" if tour is not None else "covering", cover.outcome.solver,
+                    cover.outcome.status, cover.outcome.seconds + (tour.lp_seconds if tour is not None else 0.0),
                     cover.outcome.objective, cover.variables, cover.constraints),
         *(StageReport(name, step.outcome.solver, step.outcome.status, step.outcome.seconds,
                       step.outcome.objective, step.variables, step.constraints)
-          for name, step in (("patterns", result.patterns), ("starts", result.starts))),
+          for name, step in steps),
     )
     return RosterResult(
         roster=roster,
@@ -202,6 +258,7 @@ def build_roster(
         under_agent_hours=float(under.sum() * h),
         under_peak_agent_hours=float(under[peak].sum() * h),
         over_agent_hours=float(over.sum() * h),
+        over_after_week_agent_hours=float(over_after.sum() * h),
         paid_hours=float(roster["paid_minutes"].sum()) / 60.0,
         coverage_objective=objective,
         lower_bound=bound,

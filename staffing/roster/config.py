@@ -93,7 +93,7 @@ class SolverSettings(_Strict):
 
     random_seed: int = Field(default=0, ge=0, le=2**31 - 1)
     threads: int = Field(default=1, ge=1, le=64)
-    covering_time_share: float = Field(default=0.4, gt=0, lt=1)
+    covering_time_share: float = Field(default=0.7, gt=0, lt=1)
     mip_rel_gap: float = Field(default=0.005, ge=0, le=1)
 
 

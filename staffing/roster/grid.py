@@ -99,6 +99,25 @@ def interval_weights(required: np.ndarray, rules: RosterRules) -> tuple[np.ndarr
     return weights, peak
 
 
+def with_tail(grid: WeekGrid, tail_minutes: int) -> WeekGrid:
+    """The grid extended by ``tail_minutes`` past the week end, for shifts that run past it.
+
+    Next week's requirement is not known; its first day is taken to look like this
+    week's first day (``r[n + t] = r[t]``). Coverage there is only charged for
+    over-staffing (``w = 0`` for under-staffing: next week's roster covers the rest), so
+    a roster cannot park surplus hours past the week end for free.
+    """
+    tail = min(-(-tail_minutes // grid.step_minutes), grid.n_intervals)
+    return WeekGrid(
+        grid.week_start,
+        grid.step_minutes,
+        np.concatenate([grid.required, grid.required[:tail]]),
+        np.concatenate([grid.baseline, np.zeros(tail)]),
+        np.concatenate([grid.weights, np.zeros(tail)]),
+        np.concatenate([grid.peak, np.zeros(tail, dtype=bool)]),
+    )
+
+
 def week_requirement(
     frame: pd.DataFrame, week_start: pd.Timestamp, step_minutes: int
 ) -> np.ndarray:

@@ -30,7 +30,7 @@ class AgentContract:
 class RosterStatus(StrEnum):
     """How the roster was obtained."""
 
-    OPTIMAL = "optimal"  # both stages proved optimal (within the MIP gap setting)
+    OPTIMAL = "optimal"  # coverage objective proven within the MIP gap setting of the lower bound
     FEASIBLE = "feasible"  # every hard rule holds; a time limit stopped a stage early
     RULES_BENT = "rules_bent"  # rules could not all hold; see ``RosterResult.bent_rules``
 
@@ -91,11 +91,17 @@ class RosterResult:
         Per-agent ledger, see :func:`staffing.roster.ledger.agent_ledger`.
     under_agent_hours, under_peak_agent_hours, over_agent_hours
         Totals from ``coverage`` (interval agents x interval hours).
+    over_after_week_agent_hours
+        Over-staffing of shifts running past the week end, against next week's first day
+        taken to be like this week's first day.
     coverage_objective
-        ``sum_t (w_t * under_t + over_weight * over_t) * interval_hours``.
+        ``sum_t (w_t * under_t + over_weight * over_t) * interval_hours`` over the week,
+        plus ``over_weight * over_after_week_agent_hours``.
     lower_bound
         Proven lower bound on ``coverage_objective`` over every roster obeying the
-        rules: the LP relaxation of the covering model strengthened by integer-coverage cuts.
+        rules: the LP relaxation of the covering model with agents' weekly patterns
+        (or, where patterns do not apply, of the covering model alone), strengthened by
+        integer-coverage cuts.
     gap
         ``(coverage_objective - lower_bound) / max(coverage_objective, 1e-9)``.
     """
@@ -107,6 +113,7 @@ class RosterResult:
     under_agent_hours: float
     under_peak_agent_hours: float
     over_agent_hours: float
+    over_after_week_agent_hours: float
     paid_hours: float
     coverage_objective: float
     lower_bound: float
