@@ -212,3 +212,21 @@ def test_shift_past_the_week_end_covering_monday_like_demand_is_not_charged() ->
     assert starts_of(result) == [pd.Timestamp("2024-03-04 00:00"), pd.Timestamp("2024-03-10 22:00")]
     assert result.over_after_week_agent_hours == pytest.approx(0.0)
     assert result.coverage_objective == pytest.approx(1.5)
+
+
+def test_agent_available_part_of_a_day_gets_a_start_it_can_work() -> None:
+    # Demand 1.5 agents Mon 16:00-24:00. A1 may work any day; A2 only Monday until 18:00 and
+    # must work 8 h. Shift counts alone prefer two 16:00-24:00 shifts (over 0.5 x 8 h), which
+    # A2 cannot take, and no start within 4 h of 16:00 fits A2 either: the starts step must
+    # offer A2 every start it can work and give it the best, 10:00-18:00 (10-16 one agent
+    # over, 16-18 half an agent over, 18-24 half an agent under): under 0.5 x 6 = 3 h,
+    # over 6 + 0.5 x 2 = 7 h.
+    day = pd.Timestamp("2024-03-04")
+    away = ((day + pd.Timedelta(hours=18), day + pd.Timedelta(days=7)),)
+    req = requirement(("2024-03-04 16:00", "2024-03-05 00:00", 1.5))
+    agents = [agent("A1", min_hours=0, max_hours=8), agent("A2", min_hours=8, max_hours=8, unavailable=away)]
+    result = solve_checked(req, agents, small_rules(breaks=[]))
+    by_agent = dict(zip(result.roster["agent_id"], result.roster["shift_start"], strict=True))
+    assert by_agent == {"A1": pd.Timestamp("2024-03-04 16:00"), "A2": pd.Timestamp("2024-03-04 10:00")}
+    assert result.under_agent_hours == pytest.approx(3.0)
+    assert result.over_agent_hours == pytest.approx(7.0)

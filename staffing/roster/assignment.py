@@ -171,6 +171,8 @@ def greedy_starts(
                     offsets = [per_rule[i] for per_rule in stage1_breaks[k]] if k in stage1_breaks else None
                 else:
                     options = np.flatnonzero(allowed[a] & (types.day == d) & (types.length_min == length))
+                    if options.size == 0:
+                        options = np.flatnonzero(allowed[a] & (types.day == d))
                     ok = options[types.start_min[options] >= bound]
                     options = ok if ok.size else options
                     scores = [float(np.clip(residual[int(types.start_min[j]) // g:min(int(types.end_min[j]) // g, n)],
@@ -219,12 +221,17 @@ def handout_starts(
     Each worked (agent, day) takes one of stage 1's shifts of its day and length, no
     shift is handed out more often than stage 1 chose it, and the rest rule holds (the
     same rule function as everywhere); objective: the late/early spread. When it is
-    feasible the roster realises stage 1's coverage exactly.
+    feasible the roster realises stage 1's coverage exactly. An agent-day that none of
+    stage 1's shifts fits (availability for part of the day) may take any start of its
+    length that the agent can work.
     """
     by_day: dict[tuple[int, int], list[int]] = {}
     for a, rep in chosen:
         d, length = int(types.day[rep]), int(types.length_min[rep])
-        ks = np.flatnonzero(allowed[a] & (counts > 0) & (types.day == d) & (types.length_min == length))
+        same = allowed[a] & (types.day == d) & (types.length_min == length)
+        ks = np.flatnonzero(same & (counts > 0))
+        if ks.size == 0:
+            ks = np.flatnonzero(same)  # none of stage 1's shifts fits them: any start of the group
         if ks.size == 0:
             return None
         by_day[(a, d)] = [int(k) for k in ks]
@@ -237,7 +244,8 @@ def handout_starts(
     for (_, k), var in sorted(m.z.items()):
         users.setdefault(k, []).append((var, 1.0))
     for k, vs in users.items():
-        m.problem += (pulp.LpAffineExpression(vs) <= int(counts[k]), f"handout_count[{k}]")
+        if counts[k] > 0:
+            m.problem += (pulp.LpAffineExpression(vs) <= int(counts[k]), f"handout_count[{k}]")
     m.problem.setObjective(pulp.LpAffineExpression(R.late_early_spread(m)))
     outcome = run(m.problem, solver, time_limit, rules.solver)
     if not outcome.has_solution:
@@ -335,6 +343,12 @@ def solve_assignment(
         chosen = sorted(((a, reps[d * 100_000 + length]) for a, week in weeks[0].items()
                          for d, length in enumerate(week) if length),
                         key=lambda ak: (agents[ak[0]].agent_id, ak[1]))
+        # Stage 1 matches weeks to shifts per (day, length); an agent available for part
+        # of a day may fit none of that day's shifts: offer them every start they can work.
+        for a, rep in chosen:
+            same = group == group[rep]
+            if not allowed[a, same].any():
+                allowed[a, same] = mask[a, same]
         given = StepResult(chosen, [], weeks[1], 0, 0, {})
         # Handing out stage 1's shifts under the rest rule usually realises stage 1's
         # objective; then the starts model has nothing left to gain worth its time.
