@@ -8,25 +8,13 @@ from _roster_helpers import WEEK, agent, requirement, small_rules
 
 from staffing.roster import check_roster
 from staffing.roster.build import _interval_minutes
-from staffing.roster.grid import (
-    WeekGrid,
-    agent_type_mask,
-    build_shift_types,
-    grid_step_minutes,
-    interval_weights,
-    previous_week_baseline,
-    week_requirement,
-)
+from staffing.roster.grid import agent_type_mask, model_grids
 from staffing.roster.improve import improve_shifts
 from staffing.roster.outputs import roster_frame
 
 
 def _setup(req: pd.DataFrame, rules):  # type: ignore[no-untyped-def]
-    step = grid_step_minutes(rules, _interval_minutes(req))
-    required = week_requirement(req, WEEK, step)
-    weights, peak = interval_weights(required, rules)
-    grid = WeekGrid(WEEK, step, required, previous_week_baseline(None, WEEK, step), weights, peak)
-    types = build_shift_types(rules, step)
+    grid, _, types = model_grids(req, rules, WEEK, None, _interval_minutes(req))
     agents = [agent("A1", min_hours=40.0, max_hours=40.0)]
     mask = agent_type_mask(types, agents, WEEK, {})
     return grid, types, agents, mask

@@ -16,18 +16,8 @@ import pytest
 from _roster_helpers import WEEK, agent
 
 from staffing.roster import RosterRules, build_roster, check_roster, synthetic_instance
-from staffing.roster.build import _interval_minutes
 from staffing.roster.covering import solve_covering
-from staffing.roster.grid import (
-    WeekGrid,
-    agent_type_mask,
-    build_shift_types,
-    grid_step_minutes,
-    interval_weights,
-    previous_week_baseline,
-    week_requirement,
-    with_tail,
-)
+from staffing.roster.grid import agent_type_mask, build_shift_types, model_grids
 from staffing.roster.patterns import agent_classes, agent_patterns
 from staffing.roster.previous import CarryOver
 from staffing.roster.tours import _bound_lp, _build, reduced_costs, round_patterns, solve_tours
@@ -98,13 +88,7 @@ def _setup(n_agents: int, peak: float, seed: int = 0):  # type: ignore[no-untype
     inst = synthetic_instance(n_agents, peak, seed=seed)
     rules = RosterRules()
     agents = sorted(inst.agents, key=lambda a: a.agent_id)
-    step = grid_step_minutes(rules, _interval_minutes(inst.requirements))
-    required = week_requirement(inst.requirements, inst.week_start, step)
-    weights, peak_mask = interval_weights(required, rules)
-    week = WeekGrid(inst.week_start, step, required, previous_week_baseline(None, inst.week_start, step),
-                    weights, peak_mask)
-    types = build_shift_types(rules, step)
-    grid = with_tail(week, int(types.length_min.max()))  # as build_roster does
+    _, grid, types = model_grids(inst.requirements, rules, inst.week_start, None, 15)  # as build_roster does
     mask = agent_type_mask(types, agents, inst.week_start, {})
     classes = agent_classes(agents, types, mask, rules, CarryOver.empty())
     return inst, rules, agents, grid, types, mask, classes

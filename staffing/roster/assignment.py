@@ -138,6 +138,7 @@ def greedy_starts(
     agents: list[AgentContract],
     counts: np.ndarray,
     stage1_breaks: dict[int, list[list[int]]],
+    fallback: np.ndarray | None = None,
 ) -> dict[str, float]:
     """A MIP start for step 2b, day by day.
 
@@ -145,7 +146,8 @@ def greedy_starts(
     rest allows only late starts are served first and get the latest remaining shift
     they may work (stage-1 break placements come along). Agents left over take the
     shift of their length covering the most remaining requirement, keeping rest if
-    possible. Returns integer-variable values by name.
+    possible (looking among ``fallback[a]``, every type the agent may work, when no
+    offered start keeps it). Returns integer-variable values by name.
     """
     g, n = grid.step_minutes, grid.n_intervals
     residual = (grid.required - grid.baseline).astype(float)
@@ -171,9 +173,13 @@ def greedy_starts(
                     offsets = [per_rule[i] for per_rule in stage1_breaks[k]] if k in stage1_breaks else None
                 else:
                     options = np.flatnonzero(allowed[a] & (types.day == d) & (types.length_min == length))
-                    if options.size == 0:
-                        options = np.flatnonzero(allowed[a] & (types.day == d))
                     ok = options[types.start_min[options] >= bound]
+                    if ok.size == 0 and fallback is not None:
+                        # Keep the rest rule with any start the agent may work.
+                        wider = np.flatnonzero(fallback[a] & (types.day == d) & (types.length_min == length))
+                        ok = wider[types.start_min[wider] >= bound]
+                    if options.size == 0 and ok.size == 0:
+                        options = np.flatnonzero(allowed[a] & (types.day == d))
                     options = ok if ok.size else options
                     scores = [float(np.clip(residual[int(types.start_min[j]) // g:min(int(types.end_min[j]) // g, n)],
                                             -0.5, 1.0).sum()) for j in options]
@@ -426,10 +432,25 @@ def _assign_starts(
     MIP start hands out stage 1's shifts exactly (:func:`handout_starts`) when it can."""
 
     def build_starts(elastic: bool, widen: bool) -> tuple[R.AssignmentModel, dict[str, float], Callable[[], dict[int, list[list[int]]]]]:
+        fixed = None
+        if exact_handout and not widen:
+            fixed = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
+                                   solver, HANDOUT_TIME_SHARE * deadline())
+        if fixed is None:
+            fixed = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
+                                  counts, stage1_breaks, fallback=mask)
         by_day: dict[tuple[int, int], list[int]] = {}
         for a, k in patterns.chosen:
             options = np.flatnonzero((mask[a] if widen else allowed[a]) & (types.day == types.day[k]))
             by_day[(a, int(types.day[k]))] = [int(j) for j in options]
+        # The start may use a start outside the offered ones (to keep the rest rule): offer it.
+        for name in fixed:
+            if name.startswith("z_"):
+                a, k = (int(x) for x in name[2:].split("_"))
+                offered = by_day.setdefault((a, int(types.day[k])), [])
+                if k not in offered:
+                    offered.append(k)
+                    offered.sort()
         m = _model("roster_starts", agents, types, rules, carry, by_day, elastic)
         for rule in START_RULES:
             rule(m)
@@ -450,13 +471,6 @@ def _assign_starts(
         paid = pulp.LpAffineExpression([(n[k], float(types.paid_min[k]) / 60.0) for k in n])
         terms += [(s.var, R.ELASTIC_PENALTY * R.RULE_PENALTY_FACTOR[s.rule] * s.per_unit) for s in m.slacks]
         m.problem.setObjective(cov.objective + rules.weights.paid_hours * paid + pulp.LpAffineExpression(terms))
-        fixed = None
-        if exact_handout and not widen:
-            fixed = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
-                                   solver, HANDOUT_TIME_SHARE * deadline())
-        if fixed is None:
-            fixed = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
-                                  counts, stage1_breaks)
         return m, fixed, lambda: placed_breaks(cov, types)
 
     starts = _solve_step(build_starts, solver, deadline, rules, force_elastic, ipm=True, gap=None,

@@ -12,18 +12,7 @@ from staffing.errors import InvalidArgumentError
 from staffing.roster.assignment import solve_assignment
 from staffing.roster.config import RosterRules
 from staffing.roster.covering import CoveringSolution, neighbourhood, solve_covering
-from staffing.roster.grid import (
-    DAYS,
-    ShiftTypes,
-    WeekGrid,
-    agent_type_mask,
-    build_shift_types,
-    grid_step_minutes,
-    interval_weights,
-    previous_week_baseline,
-    week_requirement,
-    with_tail,
-)
+from staffing.roster.grid import DAYS, ShiftTypes, WeekGrid, agent_type_mask, model_grids
 from staffing.roster.improve import improve_shifts
 from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame, scheduled_agents
 from staffing.roster.patterns import agent_classes
@@ -176,14 +165,10 @@ def build_roster(
     week_start = pd.Timestamp(week_start)
     _validate(agents, week_start, time_limit)
     agents = sorted(agents, key=lambda a: a.agent_id)
-    step = grid_step_minutes(rules, _interval_minutes(requirements))
-    required = week_requirement(requirements, week_start, step)
-    weights, peak = interval_weights(required, rules)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
-    week = WeekGrid(week_start, step, required, previous_week_baseline(prev, week_start, step), weights, peak)
-    types = build_shift_types(rules, step)
     # The models see the week plus the hours the last shifts can run past its end.
-    grid = with_tail(week, int(types.length_min.max()))
+    week, grid, types = model_grids(requirements, rules, week_start, prev, _interval_minutes(requirements))
+    weights, peak = week.weights, week.peak
     carry = carry_over(prev, week_start)
     rest_min = round(rules.min_rest_hours * 60)
     # Rest after last week's final shift is structural: earlier starts are never offered.

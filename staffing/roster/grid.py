@@ -240,3 +240,20 @@ def previous_week_baseline(
             if lo < hi:
                 base[lo:hi] -= 1
     return base
+
+
+def model_grids(
+    requirements: pd.DataFrame,
+    rules: RosterRules,
+    week_start: pd.Timestamp,
+    previous: pd.DataFrame | None,
+    interval_minutes: int,
+) -> tuple[WeekGrid, WeekGrid, ShiftTypes]:
+    """The week's grid, the grid the models see (the week plus its tail, :func:`with_tail`)
+    and the shift types, from a requirement frame on ``interval_minutes`` intervals."""
+    step = grid_step_minutes(rules, interval_minutes)
+    required = week_requirement(requirements, week_start, step)
+    weights, peak = interval_weights(required, rules)
+    week = WeekGrid(week_start, step, required, previous_week_baseline(previous, week_start, step), weights, peak)
+    types = build_shift_types(rules, step)
+    return week, with_tail(week, int(types.length_min.max())), types

@@ -235,8 +235,8 @@ def _bound_lp(
 ) -> _BoundLP | None:
     """Solve the LP relaxation by column generation over the enumerated patterns.
 
-    HiGHS re-solves warm (simplex from the last basis) after each pricing round adds
-    the most negative reduced-cost patterns; the bound reported is the Lagrangian bound
+    HiGHS re-solves the same model (interior point) after each pricing round adds the
+    most negative reduced-cost patterns; the bound reported is the Lagrangian bound
     ``z_RMP + sum_c |c| min(0, min_p rc_p)`` (equal to the LP optimum once no pattern
     prices out), so it stays valid if time runs out first. CBC solves the LP with every
     pattern at once. ``None`` when the first LP does not finish.
