@@ -48,6 +48,9 @@ START_RULES = (R.one_shift_per_day, R.weekly_hours, R.min_rest)
 HANDOUT_TIME_SHARE = 0.5
 START_SOFT = (R.late_early_spread, R.target_hours_deviation)
 
+#: A shift handed to an agent as a MIP start: ``(agent, type, break offsets per rule or None)``.
+Pick = tuple[int, int, list[int] | None]
+
 
 @dataclass(frozen=True)
 class StepResult:
@@ -139,7 +142,7 @@ def greedy_starts(
     counts: np.ndarray,
     stage1_breaks: dict[int, list[list[int]]],
     fallback: np.ndarray | None = None,
-) -> dict[str, float]:
+) -> list[Pick]:
     """A MIP start for step 2b, day by day.
 
     Each (day, length) group first hands out stage 1's shifts of that group: agents whose
@@ -147,7 +150,7 @@ def greedy_starts(
     they may work (stage-1 break placements come along). Agents left over take the
     shift of their length covering the most remaining requirement, keeping rest if
     possible (looking among ``fallback[a]``, every type the agent may work, when no
-    offered start keeps it). Returns integer-variable values by name.
+    offered start keeps it). Returns the picks (see :func:`start_values`).
     """
     g, n = grid.step_minutes, grid.n_intervals
     residual = (grid.required - grid.baseline).astype(float)
@@ -155,7 +158,7 @@ def greedy_starts(
     last_end = {a: carry.last_end_min.get(agent.agent_id, -10**9) for a, agent in enumerate(agents)}
     pool = {int(k): int(c) for k, c in enumerate(counts) if c > 0}
     used_breaks: dict[int, int] = {}
-    picked: list[tuple[int, int, list[int] | None]] = []
+    picked: list[Pick] = []
     for d in range(7):
         today = [(a, rep) for a, rep in chosen if types.day[rep] == d]
         for length in sorted({int(types.length_min[rep]) for _, rep in today}):
@@ -188,10 +191,10 @@ def greedy_starts(
                 residual[int(types.start_min[k]) // g:min(int(types.end_min[k]) // g, n)] -= 1.0
                 last_end[a] = int(types.end_min[k])
                 picked.append((a, k, offsets))
-    return start_values(picked, types)
+    return picked
 
 
-def start_values(picked: list[tuple[int, int, list[int] | None]], types: ShiftTypes) -> dict[str, float]:
+def start_values(picked: list[Pick], types: ShiftTypes) -> dict[str, float]:
     """Step-2b variable values of ``(agent, type, break offsets or None)`` picks."""
     fixed: dict[str, float] = {}
     per_type: dict[int, int] = {}
@@ -221,7 +224,7 @@ def handout_starts(
     stage1_breaks: dict[int, list[list[int]]],
     solver: SolverName,
     time_limit: float,
-) -> dict[str, float] | None:
+) -> list[Pick] | None:
     """A MIP start for step 2b that hands out exactly stage 1's shifts, or ``None``.
 
     Each worked (agent, day) takes one of stage 1's shifts of its day and length, no
@@ -256,14 +259,14 @@ def handout_starts(
     outcome = run(m.problem, solver, time_limit, rules.solver)
     if not outcome.has_solution:
         return None
-    picked: list[tuple[int, int, list[int] | None]] = []
+    picked: list[Pick] = []
     taken: dict[int, int] = {}
     for (a, k), var in sorted(m.z.items(), key=lambda item: (item[0][1], agents[item[0][0]].agent_id)):
         if (var.value() or 0.0) > 0.5:
             i = taken.get(k, 0)
             taken[k] = i + 1
             picked.append((a, k, [per_rule[i] for per_rule in stage1_breaks[k]] if k in stage1_breaks else None))
-    return start_values(picked, types)
+    return picked
 
 
 _PER_AGENT_NAME = re.compile(r"^(z|work|off2)_0_")
@@ -431,26 +434,34 @@ def _assign_starts(
     """Step 2b for the agents' days and lengths in ``patterns``; with ``exact_handout`` the
     MIP start hands out stage 1's shifts exactly (:func:`handout_starts`) when it can."""
 
+    picks_by_widen: dict[bool, list[Pick]] = {}
+
+    def start_picks(widen: bool) -> list[Pick]:
+        # The hard and the elastic attempt share one start: compute it once.
+        if widen not in picks_by_widen:
+            picks = None
+            if exact_handout and not widen:
+                picks = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
+                                       solver, HANDOUT_TIME_SHARE * deadline())
+            if picks is None:
+                picks = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
+                                      counts, stage1_breaks, fallback=mask)
+            picks_by_widen[widen] = picks
+        return picks_by_widen[widen]
+
     def build_starts(elastic: bool, widen: bool) -> tuple[R.AssignmentModel, dict[str, float], Callable[[], dict[int, list[list[int]]]]]:
-        fixed = None
-        if exact_handout and not widen:
-            fixed = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
-                                   solver, HANDOUT_TIME_SHARE * deadline())
-        if fixed is None:
-            fixed = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
-                                  counts, stage1_breaks, fallback=mask)
+        picks = start_picks(widen)
         by_day: dict[tuple[int, int], list[int]] = {}
         for a, k in patterns.chosen:
             options = np.flatnonzero((mask[a] if widen else allowed[a]) & (types.day == types.day[k]))
             by_day[(a, int(types.day[k]))] = [int(j) for j in options]
         # The start may use a start outside the offered ones (to keep the rest rule): offer it.
-        for name in fixed:
-            if name.startswith("z_"):
-                a, k = (int(x) for x in name[2:].split("_"))
-                offered = by_day.setdefault((a, int(types.day[k])), [])
-                if k not in offered:
-                    offered.append(k)
-                    offered.sort()
+        for a, k, _ in picks:
+            offered = by_day.setdefault((a, int(types.day[k])), [])
+            if k not in offered:
+                offered.append(k)
+                offered.sort()
+        fixed = start_values(picks, types)
         m = _model("roster_starts", agents, types, rules, carry, by_day, elastic)
         for rule in START_RULES:
             rule(m)

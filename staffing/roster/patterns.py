@@ -77,6 +77,14 @@ def _longest_run(worked: np.ndarray, history: frozenset[int]) -> np.ndarray:
     return best
 
 
+def _paid_hours(minutes: np.ndarray, paid_by_length: dict[int, int]) -> np.ndarray:
+    """Paid hours per row of a ``[p, d]`` table of shift lengths (minutes, 0 = off)."""
+    paid = np.zeros(minutes.shape[0])
+    for length, paid_min in paid_by_length.items():
+        paid += (minutes == length).sum(axis=1) * paid_min / 60.0
+    return paid
+
+
 @functools.lru_cache(maxsize=8)
 def _combinations(n_lengths: int) -> np.ndarray:
     """Every day-option vector: ``[c, d]`` in ``0..n_lengths`` (0 = off, i = i-th length)."""
@@ -107,9 +115,7 @@ def agent_patterns(
         ok_day = np.isin(minutes[:, d], [0, *options[d]])
         allowed &= ok_day
     minutes = minutes[allowed]
-    paid = np.zeros(minutes.shape[0])
-    for length, paid_min in paid_by_length.items():
-        paid += (minutes == length).sum(axis=1) * paid_min / 60.0
+    paid = _paid_hours(minutes, paid_by_length)
     worked = minutes > 0
     n_days = worked.sum(axis=1)
     cap = DAYS - rules.min_days_off if agent.max_days is None else min(DAYS - rules.min_days_off, agent.max_days)
@@ -150,9 +156,7 @@ def agent_classes(
         options = [sorted({int(m) for m in types.length_min[mask[a] & (types.day == d)]}) for d in range(DAYS)]
         history = carry.worked_days.get(agent.agent_id, frozenset())
         lengths = agent_patterns(agent, options, paid_by_length, rules, history)
-        paid = np.zeros(lengths.shape[0])
-        for length, paid_min in paid_by_length.items():
-            paid += (lengths == length).sum(axis=1) * paid_min / 60.0
+        paid = _paid_hours(lengths, paid_by_length)
         out.append(AgentClass(
             members=tuple(members),
             lengths=lengths,
