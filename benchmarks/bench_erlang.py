@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from staffing import erlang
+from staffing.queueing import erlang
 
 AHT = 300.0
 INTERVAL = 15.0

@@ -9,7 +9,7 @@ the VALIDATION window 1999-08-01..1999-10-31 (``--window validation``) and the e
 settings (``--window test``).
 
 Sanity shapes (``--sanity``): a weekday-only centre (Sun-Thu, 07:00-21:00, random missing
-days) and 15-minute intervals, both synthetic (``staffing.synthetic``).
+days) and 15-minute intervals, both synthetic (``staffing.ingest.synthetic``).
 
 Usage::
 
@@ -27,8 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from staffing.forecast import ForecastSettings, backtest
-from staffing.history import resample_history
-from staffing.synthetic import SyntheticSettings, synthetic_history
+from staffing.ingest.history import resample_history
+from staffing.ingest.synthetic import SyntheticSettings, synthetic_history
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "il_bank_6min_1999.csv"
 WINDOWS = {

@@ -29,9 +29,14 @@ import pandas as pd
 from click.testing import CliRunner
 
 from staffing.cli import main
-from staffing.example_data import EXAMPLE_HISTORY, example_agents, example_history, history_export
 from staffing.forecast import ForecastSettings, forecast
-from staffing.synthetic import synthetic_history
+from staffing.ingest.example_site import (
+    EXAMPLE_HISTORY,
+    example_agents,
+    example_history,
+    history_export,
+)
+from staffing.ingest.synthetic import synthetic_history
 
 REPO = Path(__file__).resolve().parents[1]
 

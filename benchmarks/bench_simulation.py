@@ -18,8 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from staffing import erlang
-from staffing.simulation import QueueInput, SimulationSettings, simulate
+from staffing.queueing import erlang
+from staffing.queueing.simulation import QueueInput, SimulationSettings, simulate
 
 
 def week(peak_calls: float = 330.0) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from staffing.reforecast import ForecastResult, ReforecastSettings, run_reforecast
+from staffing.planning.nightly import ForecastResult, ReforecastSettings, run_reforecast
 from staffing.store import Store
 from staffing.store import schema as store_schema
 

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staffing.erlang import required_agents
 from staffing.executors import SerialExecutor, executor_options, open_executor
-from staffing.requirements import ServiceTargets
-from staffing.whatif import ScenarioGrid, run_sweep
+from staffing.queueing.erlang import required_agents
+from staffing.queueing.requirements import ServiceTargets
+from staffing.whatif.sweep import ScenarioGrid, run_sweep
 
 INTERVAL_MINUTES = 15
 

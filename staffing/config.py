@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from staffing.forecast.settings import WEEKDAYS, ForecastSettings
-from staffing.requirements import ServiceTargets
+from staffing.queueing.requirements import ServiceTargets
 from staffing.roster.config import RosterRules
-from staffing.validators import divides_day
+from staffing.tables import divides_day
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

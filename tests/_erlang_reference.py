@@ -1,6 +1,6 @@
 """Independent slow references for the Erlang tests (plain Python floats and mpmath).
 
-Nothing here calls ``staffing.erlang``: Erlang B comes from the textbook recurrence
+Nothing here calls ``staffing.queueing.erlang``: Erlang B comes from the textbook recurrence
 ``B(0) = 1, B(k) = A B(k-1) / (k + A B(k-1))`` (Cooper 1981, eq. 2.4.10) or, in mpmath,
 from the defining sums; Erlang A from the truncated birth-death chain of M/M/n+M and the
 phase-type virtual waiting time.

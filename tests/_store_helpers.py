@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from staffing.reforecast import ForecastResult, ReforecastSettings, run_reforecast  # noqa: E402
+from staffing.planning.nightly import ForecastResult, ReforecastSettings, run_reforecast  # noqa: E402
 from staffing.store import Store  # noqa: E402
 
 WEEK = pd.Timedelta(days=7)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from test_whatif_sweep import INTERVAL_MINUTES, make_forecast
+from _whatif_helpers import INTERVAL_MINUTES, make_forecast
 
 from staffing.errors import ConfigError, InvalidArgumentError, StaffingError
 from staffing.executors import (
@@ -16,8 +16,8 @@ from staffing.executors import (
     open_executor,
     run_ordered,
 )
-from staffing.requirements import ServiceTargets
-from staffing.whatif import ScenarioGrid, SweepResult, run_sweep
+from staffing.queueing.requirements import ServiceTargets
+from staffing.whatif.sweep import ScenarioGrid, SweepResult, run_sweep
 
 BASE = ServiceTargets(target_sl=0.8, answer_seconds=20, shrinkage=0.3)
 GRID = ScenarioGrid.parse(["target_sl=0.7,0.8,0.9", "volume=0.9,1.1", "aht=1.0,+20s"])

@@ -11,11 +11,12 @@ import click
 import numpy as np
 from pydantic import ValidationError
 
-from staffing import erlang
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
 from staffing.io.requirements import read_forecast, write_requirements
-from staffing.requirements import ServiceTargets, interval_requirements
+from staffing.queueing import erlang
+from staffing.queueing.requirements import ServiceTargets, interval_requirements
+from staffing.tables import infer_table_interval_minutes
 
 
 def _targets_options(func: Any) -> Any:
@@ -171,15 +172,12 @@ def requirements_command(forecast_path: Path, interval_minutes: float | None, ta
         "patience_seconds": patience_seconds, "max_abandon": max_abandon, "fractional": fractional,
     })
     frame = read_forecast(forecast_path)
-    table = interval_requirements(frame, targets, interval_minutes)
+    minutes = interval_minutes if interval_minutes is not None else infer_table_interval_minutes(frame)
+    if minutes is None:
+        raise InvalidArgumentError("--interval-minutes", None, "a value (the forecast has one interval per queue)")
+    table = interval_requirements(frame, targets, minutes)
     write_requirements(table, out_path)
-    hours = float(np.sum(table["agents"])) * (interval_minutes or _minutes(table)) / 60.0
+    hours = float(np.sum(table["agents"])) * minutes / 60.0
     click.echo(f"wrote {len(table)} intervals to {out_path}: peak {table['agents'].max():g} agents, "
                f"{hours:,.1f} agent-hours", err=True)
 
-
-def _minutes(table: Any) -> float:
-    from staffing.requirements import infer_interval_minutes
-
-    first = table if "queue" not in table.columns else table[table["queue"] == table["queue"].iloc[0]]
-    return infer_interval_minutes(first["interval_start"]) if len(first) > 1 else 0.0

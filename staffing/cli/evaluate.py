@@ -8,10 +8,10 @@ import click
 
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
-from staffing.evaluation import EvaluationSettings, evaluate_plan
 from staffing.io.evaluation import read_call_log, write_evaluation
 from staffing.io.exports import read_plan_dir
 from staffing.io.report import read_actuals
+from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 
 
 @main.command("evaluate")

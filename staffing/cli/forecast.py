@@ -17,9 +17,10 @@ from staffing.errors import InvalidArgumentError
 from staffing.forecast import ForecastSettings, backtest, forecast, parse_horizon, parse_models
 from staffing.forecast.backtest import ModelScore
 from staffing.forecast.settings import MODEL_NAMES
-from staffing.history import find_gaps, infer_interval_minutes, resample_history
+from staffing.ingest.history import find_gaps, resample_history
 from staffing.io.history import parse_column_map, read_history
 from staffing.io.tables import write_csv
+from staffing.tables import infer_interval_minutes
 
 
 def _history_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,53 +11,15 @@ import pandas as pd
 
 from staffing import __version__
 from staffing.cli._app import main
+from staffing.cli._common import open_store, parse_week_start, progress_reporter
 from staffing.config import Config
 from staffing.errors import InvalidArgumentError, StaffingError
 from staffing.forecast.api import FORECAST_COLUMNS
 from staffing.io.config import load_config, read_config_history
 from staffing.io.plan import write_plan_dir
 from staffing.io.roster import read_agents, read_roster, roster_csv_frame
-from staffing.plan import PlanResult, run_plan
-from staffing.store import Store, default_store_url
-
-
-def parse_week_start(text: str | None, option: str = "--week-start") -> dt.date | None:
-    """A ``YYYY-MM-DD`` option value as a date (``None`` stays ``None``)."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgumentError(option, text, "a date YYYY-MM-DD") from None
-
-
-@contextmanager
-def progress_reporter(quiet: bool) -> Iterator[Callable[[str], None]]:
-    """A spinner with log lines on a terminal; plain timestamped lines on stderr otherwise
-    (cron logs); nothing with ``quiet``."""
-    started = time.monotonic()
-    if quiet:
-        yield lambda _message: None
-    elif sys.stderr.isatty():
-        from rich.console import Console
-
-        console = Console(stderr=True)
-        with console.status("starting...") as status:
-            def report(message: str) -> None:
-                console.log(message)
-                status.update(message)
-
-            yield report
-    else:
-        def plain(message: str) -> None:
-            click.echo(f"[{time.monotonic() - started:7.1f}s] {message}", err=True)
-
-        yield plain
-
-
-def open_store(config: Config, store_url: str | None) -> Store:
-    """The store named by ``--store``, else the config's ``store.url``, else the default."""
-    return Store.open(store_url or config.store.url or default_store_url())
+from staffing.planning.week import PlanResult, run_plan
+from staffing.store import Store
 
 
 def _meta(config: Config, result: PlanResult, run_id: str, version_ids: list[int], config_path: Path) -> dict[str, Any]:
@@ -131,9 +89,9 @@ def _with_simulation(result: PlanResult, out_dir: Path, replications: int) -> Pl
     """Add the simulated service level per day (the roster against its own forecast)."""
     from dataclasses import replace
 
-    from staffing.evaluation import EvaluationSettings, evaluate_plan
     from staffing.io.evaluation import write_evaluation
     from staffing.io.exports import read_plan_dir
+    from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 
     evaluation = evaluate_plan(read_plan_dir(out_dir), None, EvaluationSettings(replications=replications, seed=0))
     write_evaluation(evaluation, out_dir / "simulation")

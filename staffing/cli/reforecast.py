@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from staffing.cli._app import main
-from staffing.cli.plan import open_store
+from staffing.cli._common import open_store
 from staffing.errors import ConfigError
-from staffing.forecast import SettingsForecaster
 from staffing.io.config import load_config, read_config_history
 from staffing.io.tables import write_json
-from staffing.reforecast import ReforecastSettings, run_reforecast
+from staffing.planning.forecaster import SettingsForecaster
+from staffing.planning.nightly import ReforecastSettings, run_reforecast
 
 
 @main.command("reforecast")

@@ -53,7 +53,7 @@ def report_command(plan_dir: Path | None, config_path: Path | None, week: str | 
         raise InvalidArgumentError("--plan/--config", None, "exactly one of --plan DIR or --config C.yaml")
     stored_actuals = stored_accuracy = None
     if config_path is not None:
-        from staffing.cli.plan import open_store, parse_week_start
+        from staffing.cli._common import open_store, parse_week_start
         from staffing.io.config import load_config
         from staffing.report.from_store import stored_week
 

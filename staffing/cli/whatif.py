@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
 from staffing.executors import executor_options, open_executor
-from staffing.requirements import ServiceTargets
-from staffing.whatif import (
+from staffing.queueing.requirements import ServiceTargets
+from staffing.whatif.sweep import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_FTE_HOURS_PER_WEEK,
     GRID_AXES,
@@ -24,7 +24,7 @@ from staffing.whatif import (
 )
 
 if TYPE_CHECKING:
-    from staffing.whatif_config import SiteRoster
+    from staffing.whatif.site import SiteRoster
 
 #: Below this many scenario x interval rows a staffing-only sweep runs in this process.
 _POOL_MIN_ROWS: Final = 1_000_000
@@ -60,11 +60,11 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
                  roster_time_limit: float | None
                  ) -> tuple[pd.DataFrame, str, dict[str, dict[str, Any]], SiteRoster | None, float]:
     """Baseline, source, base targets per queue, roster evaluator and interval length from a site config."""
-    from staffing.cli.plan import open_store, parse_week_start
+    from staffing.cli._common import open_store, parse_week_start
     from staffing.io.config import load_config, read_config_history
     from staffing.io.roster import read_agents
-    from staffing.plan import default_week_start
-    from staffing.whatif_config import SiteRoster, week_baseline
+    from staffing.planning.week import default_week_start
+    from staffing.whatif.site import SiteRoster, week_baseline
 
     config = load_config(config_path)
     history = read_config_history(config)

@@ -36,8 +36,8 @@ import icalendar
 import pandas as pd
 
 from staffing.errors import InvalidArgumentError
-from staffing.exports.model import PlanContents
 from staffing.exports.rota import format_breaks, iter_shifts
+from staffing.planning.model import PlanContents
 
 #: Namespace of the deterministic shift UIDs (never change it: UIDs would change).
 UID_NAMESPACE = uuid.UUID("6f1d3c7e-2b7a-5d0e-9a51-7f0c2c1e4b11")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from staffing.exports.coverage import OVER, UNDER, coverage_status
-from staffing.exports.model import PlanContents
+from staffing.planning.model import PlanContents
 
 
 @dataclass(frozen=True)

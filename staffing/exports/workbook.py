@@ -30,9 +30,9 @@ from staffing.exports.coverage import (
     coverage_grid,
     coverage_status,
 )
-from staffing.exports.model import PlanContents
 from staffing.exports.rota import flat_rota, rota_grid
 from staffing.exports.summary import summary_rows
+from staffing.planning.model import PlanContents
 
 SHEETS = ("Rota", "Shifts", "Coverage", "Coverage detail", "Agents", "Summary")
 RED, AMBER, GREEN = "#F4B6B6", "#FFD98A", "#B9E4BE"

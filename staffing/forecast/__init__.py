@@ -5,7 +5,6 @@ Entry points: :func:`forecast`, :func:`backtest`, :func:`reforecast_intraday`,
 :class:`ForecastSettings`.
 """
 
-from staffing.forecast.adapter import SettingsForecaster
 from staffing.forecast.api import (
     FORECAST_COLUMNS,
     ForecastOutput,
@@ -33,7 +32,6 @@ __all__ = [
     "IntradaySettings",
     "ModelScore",
     "QueueForecast",
-    "SettingsForecaster",
     "SpecialDay",
     "backtest",
     "forecast",

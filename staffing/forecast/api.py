@@ -16,7 +16,7 @@ from staffing.forecast.grid import DayGrid, build_grid, grid_to_series
 from staffing.forecast.intervals import Dispersion
 from staffing.forecast.settings import ForecastSettings, SpecialDay
 from staffing.forecast.special_days import special_days
-from staffing.history import (
+from staffing.ingest.history import (
     infer_interval_minutes,
     resample_history,
     volume_column,

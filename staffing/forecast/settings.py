@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from staffing.validators import divides_day
+from staffing.tables import divides_day
 
 #: Point models by name (``auto`` picks one of ``auto_candidates`` by backtest).
 ModelName = Literal[

@@ -89,8 +89,9 @@ def load_config(path: str | Path) -> Config:
 def read_config_history(config: Config, path: Path | None = None) -> pd.DataFrame:
     """The config's history file (or ``path`` in its format) as the canonical table,
     summed up to the planning interval when the export is finer."""
-    from staffing.history import infer_interval_minutes, resample_history
+    from staffing.ingest.history import resample_history
     from staffing.io.history import read_history
+    from staffing.tables import infer_interval_minutes
 
     frame = read_history(
         path or config.history.path,

@@ -17,7 +17,6 @@ import pandas as pd
 from pydantic import ValidationError
 
 from staffing.errors import ConfigError, DataError, DataIssue
-from staffing.exports.model import COVERAGE_COLUMNS, ROSTER_COLUMNS, PlanContents, PlanMeta
 from staffing.io.tables import (
     FIRST_DATA_LINE,
     atomic_path,
@@ -28,6 +27,7 @@ from staffing.io.tables import (
     require_columns,
     write_csv,
 )
+from staffing.planning.model import COVERAGE_COLUMNS, ROSTER_COLUMNS, PlanContents, PlanMeta
 
 _DEFAULT_INTERVAL_MINUTES = 15
 

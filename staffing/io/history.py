@@ -6,7 +6,7 @@ the file's. Without a mapping, common export names are recognised when unambiguo
 ``answered``, ``aht_sec`` -> ``aht_seconds``...). Every problem found is reported with
 file, line (header = line 1), column and what was expected, in one
 :class:`~staffing.errors.DataError`. Gaps (closed hours, missing days) are not errors:
-:func:`staffing.history.find_gaps` lists them and they are logged at INFO level.
+:func:`staffing.ingest.history.find_gaps` lists them and they are logged at INFO level.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from staffing.errors import DataError, DataIssue
-from staffing.history import CANONICAL_COLUMNS, find_gaps, infer_interval_minutes, wall_minutes
+from staffing.ingest.history import (
+    CANONICAL_COLUMNS,
+    find_gaps,
+    infer_interval_minutes,
+    wall_minutes,
+)
 from staffing.io.tables import (
     FIRST_DATA_LINE,
     parse_datetime,
@@ -136,7 +141,7 @@ def read_history(
 
     Returns ``interval_start, queue, offered`` and whichever of ``answered, abandoned,
     aht_seconds, handle_time_sum_seconds`` the file has, sorted by queue and time, at
-    the file's own interval (resample with :func:`staffing.history.resample_history`).
+    the file's own interval (resample with :func:`staffing.ingest.history.resample_history`).
 
     Raises
     ------

@@ -10,7 +10,7 @@ import pandas as pd
 
 from staffing.io.roster import ISO, write_roster_outputs
 from staffing.io.tables import write_csv, write_json
-from staffing.plan import PlanResult
+from staffing.planning.week import PlanResult
 
 
 def _iso(values: pd.Series) -> pd.Series:

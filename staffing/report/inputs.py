@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from staffing.exports.model import PlanContents
+from staffing.planning.model import PlanContents
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 from staffing import __version__
 from staffing.errors import DataError, DataIssue, StoreError
 from staffing.io.tables import FIRST_DATA_LINE, parse_datetime, raise_if_issues
-from staffing.requirements import REQUIREMENT_COLUMNS as TABLE_REQUIREMENT_COLUMNS
 from staffing.store import schema
 from staffing.store.engine import create_store_engine, resolve_store_url
 from staffing.store.lock import LockHolder, StoreLock
@@ -49,6 +48,7 @@ from staffing.store.timecodec import (
     to_seconds,
     zone_name,
 )
+from staffing.tables import REQUIREMENT_COLUMNS as TABLE_REQUIREMENT_COLUMNS
 
 #: Columns of :meth:`Store.history` (the canonical history table).
 HISTORY_COLUMNS = [

@@ -1,0 +1,281 @@
+"""The weekly plan: forecast -> requirements -> roster -> projected service.
+
+:func:`run_plan` is the library behind ``staffing plan``: it takes an already-loaded
+history table and agent contracts (I/O stays in :mod:`staffing.io` and the CLI) and
+returns a typed :class:`PlanResult` whose tables are what the plan directory holds.
+
+Projected service
+-----------------
+The roster's scheduled head count per interval is turned into agents on the phones,
+``on_phone = scheduled * (1 - shrinkage)`` (the expected number available after breaks,
+training and absence; fractional, evaluated with the continuous extension of Erlang B),
+and fed back into the queue's Erlang model with the forecast load. With several queues
+the head count is shared in proportion to each queue's requirement in that interval
+(agents are assumed to take every queue's calls). A day's service level is the
+fraction of that day's forecast calls answered within the target time, i.e. the
+call-weighted mean of the interval service levels; likewise ASA and abandonment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from staffing.config import Config, first_week_start
+from staffing.forecast import forecast
+from staffing.forecast.api import ForecastOutput
+from staffing.queueing.requirements import ServiceTargets, interval_requirements, service_figures
+from staffing.roster import build_roster
+from staffing.roster.types import AgentContract, RosterResult
+
+Progress = Callable[[str], None]
+
+DAY_COLUMNS: tuple[str, ...] = (
+    "date",
+    "calls",
+    "required_agent_hours",
+    "scheduled_agent_hours",
+    "under_agent_hours",
+    "over_agent_hours",
+    "peak_under_agent_hours",
+    "service_level",
+    "asa_seconds",
+    "prob_abandon",
+    "overloaded_intervals",
+)
+"""Columns of :attr:`PlanResult.days`."""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A planned week.
+
+    Attributes
+    ----------
+    week_start
+        First day of the week (local date).
+    forecast
+        The forecast of the week (forecast CSV columns, ``queue`` first with several queues).
+    requirements
+        Requirements per queue and interval (requirements CSV columns; ``queue`` first
+        with several queues). ``agents`` is the shrinkage-grossed head count.
+    roster
+        The roster optimiser's result (shifts, coverage, ledger, gap).
+    service
+        Per queue and interval: ``interval_start, calls, required, scheduled, on_phone,
+        service_level, asa_seconds, prob_abandon`` projected from the roster.
+    days
+        One row per day, :data:`DAY_COLUMNS`: forecast calls; required, scheduled, under and
+        over agent-hours; under-staffed agent-hours in peak intervals; projected service
+        level, ASA and abandonment (NaN with Erlang C), all call-weighted; ASA over the
+        intervals that are not overloaded, and ``overloaded_intervals`` counts the intervals
+        with calls where Erlang C has no steady state (on-phone agents <= load: the queue
+        grows through the interval; their service level counts as 0).
+    peak_misses
+        Peak intervals (requirement at or above the ``plan.peak_quantile`` of the week)
+        that are under-staffed: ``interval_start, required, scheduled, under, service_level``.
+    model_name
+        The forecast model used (``auto`` resolved).
+    """
+
+    week_start: dt.date
+    forecast: pd.DataFrame
+    requirements: pd.DataFrame
+    roster: RosterResult
+    service: pd.DataFrame
+    days: pd.DataFrame
+    peak_misses: pd.DataFrame
+    model_name: str
+
+    @property
+    def total_calls(self) -> float:
+        """Forecast calls of the week."""
+        return float(self.days["calls"].sum())
+
+
+def default_week_start(history: pd.DataFrame, config: Config) -> dt.date:
+    """The first whole planning week after the last history interval."""
+    last = pd.Timestamp(history["interval_start"].max())
+    return first_week_start(last.date(), config.plan.week_starts_on)
+
+
+def _wall(values: pd.Series) -> pd.Series:
+    return values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+
+
+def week_requirements(forecast_frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Requirements of every queue of the forecast with that queue's targets."""
+    if "queue" not in forecast_frame.columns:
+        return interval_requirements(forecast_frame, config.queues[0].targets, config.interval_minutes)
+    parts = []
+    for name, part in forecast_frame.groupby("queue", sort=True):
+        req = interval_requirements(part.reset_index(drop=True), config.queue(str(name)).targets,
+                                    config.interval_minutes)
+        parts.append(req)
+    return pd.concat(parts, ignore_index=True)
+
+
+def roster_requirement(requirements: pd.DataFrame) -> pd.DataFrame:
+    """Head count the roster must cover: the sum over queues, on naive local wall time."""
+    frame = pd.DataFrame({"interval_start": _wall(requirements["interval_start"]), "agents": requirements["agents"]})
+    # On a fall-back night a wall time occurs twice; the roster grid has it once.
+    return frame.groupby("interval_start", sort=True)["agents"].sum().reset_index()
+
+
+def project_service(
+    requirements: pd.DataFrame,
+    coverage: pd.DataFrame,
+    targets_of: Callable[[str], ServiceTargets],
+    interval_minutes: int,
+) -> pd.DataFrame:
+    """Service each queue gets from the rostered head count (see module Notes)."""
+    req = requirements.copy()
+    if "queue" not in req.columns:
+        req.insert(0, "queue", "default")
+    req["wall"] = _wall(req["interval_start"])
+    scheduled = coverage.assign(wall=_wall(coverage["interval_start"]))[["wall", "scheduled"]]
+    scheduled = scheduled.groupby("wall")["scheduled"].mean().reset_index()
+    merged = req.merge(scheduled, on="wall", how="left")
+    merged["scheduled"] = merged["scheduled"].fillna(0.0)
+    total = merged.groupby("wall")["agents"].transform("sum").to_numpy(dtype=float)
+    n_queues = merged.groupby("wall")["agents"].transform("size").to_numpy(dtype=float)
+    need = merged["agents"].to_numpy(dtype=float)
+    share = np.where(total > 0, need / np.where(total > 0, total, 1.0), 1.0 / n_queues)
+    frames = []
+    for name, part in merged.assign(share=share).groupby("queue", sort=True):
+        t = targets_of(str(name))
+        on_phone = part["scheduled"].to_numpy(dtype=float) * part["share"].to_numpy() * (1.0 - t.shrinkage)
+        load = part["load_erlangs"].to_numpy(dtype=float)
+        aht = np.where(part["aht_seconds"].to_numpy(dtype=float) > 0, part["aht_seconds"].to_numpy(dtype=float), 1.0)
+        sl, asa, ab = service_figures(t, on_phone, load, aht)
+        frames.append(pd.DataFrame({
+            "queue": str(name),
+            "interval_start": part["interval_start"].to_numpy(),
+            "calls": part["calls"].to_numpy(dtype=float),
+            "required": part["agents"].to_numpy(dtype=float),
+            "scheduled": part["scheduled"].to_numpy(dtype=float) * part["share"].to_numpy(),
+            "on_phone": on_phone,
+            "service_level": np.broadcast_to(sl, load.shape),
+            "asa_seconds": np.broadcast_to(asa, load.shape),
+            "prob_abandon": np.broadcast_to(ab, load.shape),
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    out["interval_start"] = pd.concat(
+        [part["interval_start"] for _, part in merged.groupby("queue", sort=True)], ignore_index=True
+    )
+    return out
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float:
+    """Weighted mean over the finite values (NaN when no weight is left)."""
+    w = weights.to_numpy(dtype=float)
+    v = values.to_numpy(dtype=float)
+    keep = np.isfinite(v) & (w > 0)
+    if w[keep].sum() <= 0:
+        return float("nan")
+    return float((v[keep] * w[keep]).sum() / w[keep].sum())
+
+
+def day_table(
+    service: pd.DataFrame, coverage: pd.DataFrame, interval_minutes: int, peak_quantile: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-day projection and the under-staffed peak intervals (see :class:`PlanResult`)."""
+    hours = interval_minutes / 60.0
+    cov = coverage.copy()
+    threshold = float(np.quantile(cov["required"].to_numpy(dtype=float), peak_quantile)) if len(cov) else 0.0
+    cov["peak"] = (cov["required"] >= threshold) & (cov["required"] > 0)
+    cov["date"] = _wall(cov["interval_start"]).dt.date
+    svc = service.assign(date=_wall(service["interval_start"]).dt.date)
+    rows = []
+    for day, part in cov.groupby("date", sort=True):
+        s = svc[svc["date"] == day]
+        rows.append({
+            "date": day,
+            "calls": float(s["calls"].sum()),
+            "required_agent_hours": float(part["required"].sum() * hours),
+            "scheduled_agent_hours": float(part["scheduled"].sum() * hours),
+            "under_agent_hours": float(part["under"].sum() * hours),
+            "over_agent_hours": float(part["over"].sum() * hours),
+            "peak_under_agent_hours": float(part.loc[part["peak"], "under"].sum() * hours),
+            "service_level": _weighted(s["service_level"], s["calls"]),
+            "asa_seconds": _weighted(s["asa_seconds"], s["calls"]),
+            "prob_abandon": _weighted(s["prob_abandon"], s["calls"]) if s["prob_abandon"].notna().any() else np.nan,
+            "overloaded_intervals": int(((s["calls"] > 0) & np.isinf(s["asa_seconds"])).sum()),
+        })
+    days = pd.DataFrame(rows, columns=list(DAY_COLUMNS))
+    sl = svc.groupby(_wall(svc["interval_start"]))["service_level"].min()
+    misses = cov[cov["peak"] & (cov["under"] > 1e-9)].copy()
+    misses["service_level"] = _wall(misses["interval_start"]).map(sl).to_numpy()
+    misses = misses[["interval_start", "required", "scheduled", "under", "service_level"]].reset_index(drop=True)
+    return days, misses
+
+
+def run_plan(
+    config: Config,
+    history: pd.DataFrame,
+    agents: list[AgentContract],
+    *,
+    week_start: dt.date | None = None,
+    previous_roster: pd.DataFrame | None = None,
+    time_limit_seconds: float | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Forecast, size and roster one week.
+
+    Parameters
+    ----------
+    config
+        The validated site config.
+    history
+        Canonical history (at the config's interval or finer; rows at or after the week
+        start are ignored by the forecast).
+    agents
+        Agent contracts.
+    week_start
+        First day of the week; default :func:`default_week_start`.
+    previous_roster
+        Last week's roster, so rest and consecutive-day rules carry over.
+    time_limit_seconds
+        Roster budget; default ``config.plan.time_limit_seconds``.
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    PlanResult
+    """
+    say = progress or (lambda _message: None)
+    start = week_start or default_week_start(history, config)
+    say(f"forecasting the week of {start:%a %d %b %Y}")
+    output: ForecastOutput = forecast(history, start, 7, config.forecast)
+    frame = output.frame
+    say("computing requirements")
+    requirements = week_requirements(frame, config)
+    say("rostering")
+    result = build_roster(
+        roster_requirement(requirements),
+        agents,
+        config.roster,
+        pd.Timestamp(start),
+        previous_roster=previous_roster,
+        solver=config.plan.solver,
+        time_limit=time_limit_seconds or config.plan.time_limit_seconds,
+        progress=say,
+    )
+    say("projecting service")
+    service = project_service(requirements, result.coverage, lambda q: config.queue(q).targets, config.interval_minutes)
+    days, misses = day_table(service, result.coverage, config.interval_minutes, config.plan.peak_quantile)
+    return PlanResult(
+        week_start=start,
+        forecast=frame,
+        requirements=requirements,
+        roster=result,
+        service=service,
+        days=days,
+        peak_misses=misses,
+        model_name=output.model,
+    )

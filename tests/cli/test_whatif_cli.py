@@ -1,0 +1,132 @@
+"""``staffing whatif`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _whatif_helpers import make_forecast
+from click.testing import CliRunner
+
+from staffing.cli import main
+from staffing.queueing.erlang import required_agents
+
+
+@pytest.fixture
+def forecast_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "forecast.csv"
+    make_forecast(days=1).drop(columns="queue").to_csv(path, index=False)
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["whatif", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_whatif_writes_tables_and_chart(forecast_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    before = forecast_csv.read_bytes()
+    code, stdout, stderr = run(
+        "--forecast", str(forecast_csv), "--target-sl", "0.8", "--answer-seconds", "20", "--shrinkage", "0.3",
+        "--grid", "target_sl=0.7,0.8,0.9", "--grid", "volume=0.9,1.0,1.1", "--grid", "aht=1.0,+20s",
+        "--out-dir", str(out), "--serial",
+    )
+    assert code == 0, stderr
+    assert "18 scenario(s)" in stdout
+    assert forecast_csv.read_bytes() == before
+    scenarios = pd.read_csv(out / "scenarios.csv")
+    intervals = pd.read_csv(out / "intervals.csv")
+    assert len(scenarios) == 18 and len(intervals) == 18 * 96
+    assert scenarios["is_baseline"].sum() == 1
+    # Scenario 12 is target_sl=0.8, volume=1.1, aht=+20s (grid order, last axis fastest).
+    row = scenarios.set_index("scenario").loc[12]
+    assert (row["target_sl"], row["volume"], row["aht"]) == (0.8, 1.1, "+20s")
+    fc = make_forecast(days=1)
+    calls = fc["calls"].to_numpy() * 1.1
+    aht = np.where(np.isnan(fc["aht_seconds"]), 300.0, fc["aht_seconds"]) + 20
+    ref = required_agents(calls, aht, 15, target_sl=0.8, answer_seconds=20, shrinkage=0.3)
+    got = intervals[intervals["scenario"] == 12]["agents"].to_numpy()
+    np.testing.assert_array_equal(got, np.asarray(ref.agents))
+    assert row["agent_hours"] == pytest.approx(np.asarray(ref.agents).sum() / 4)
+
+    html = (out / "whatif.html").read_text()
+    assert "Plotly.newPlot" in html
+    # Works offline: plotly.js is inlined, no script is fetched from a CDN.
+    assert not re.search(r"<script[^>]+src=", html)
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["scenarios"] == 18 and meta["base_targets"]["target_sl"] == 0.8
+    assert (out / "daily.csv").is_file()
+
+
+def test_whatif_help_lists_the_grid_axes() -> None:
+    code, stdout, _ = run("--help")
+    assert code == 0
+    assert "target_sl" in stdout and "--scheduler" in stdout and "+20s" in stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--grid", "speed=1,2"], "an axis among"),
+        (["--grid", "target_sl=1.5"], "--grid target_sl"),
+        (["--target-sl", "1.5"], "--target-sl"),
+        (["--workers", "0"], "workers"),
+        (["--scheduler", "nonsense"], "scheduler"),
+    ],
+)
+def test_whatif_usage_errors_exit_2(forecast_csv: Path, tmp_path: Path, extra: list[str], fragment: str) -> None:
+    args = ["--forecast", str(forecast_csv), "--answer-seconds", "20", "--out-dir", str(tmp_path / "o")]
+    if "--target-sl" not in extra:
+        args += ["--target-sl", "0.8"]
+    code, _, stderr = run(*args, *extra)
+    assert code == 2
+    assert stderr.startswith("error: ") and fragment in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_whatif_reports_bad_forecast_rows(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("interval_start,calls,aht_seconds\n2026-03-02 09:00,10,180\n2026-03-02 09:15,ten,180\n")
+    code, _, stderr = run("--forecast", str(path), "--target-sl", "0.8", "--answer-seconds", "20",
+                          "--out-dir", str(tmp_path / "o"))
+    assert code == 1
+    assert "f.csv:3: column 'calls'" in stderr
+
+
+def test_whatif_needs_a_forecast(tmp_path: Path) -> None:
+    code, _, stderr = run("--target-sl", "0.8", "--answer-seconds", "20", "--out-dir", str(tmp_path / "o"))
+    assert code == 2 and "--forecast" in stderr
+
+
+def test_intervals_format(forecast_csv: Path, tmp_path: Path) -> None:
+    args = ["--forecast", str(forecast_csv), "--target-sl", "0.8", "--answer-seconds", "20",
+            "--grid", "volume=0.9,1.1", "--serial"]
+    code, _, stderr = run(*args, "--intervals-format", "both", "--out-dir", str(tmp_path / "both"))
+    assert code == 0, stderr
+    csv = pd.read_csv(tmp_path / "both" / "intervals.csv")
+    parquet = pd.read_parquet(tmp_path / "both" / "intervals.parquet")
+    assert len(parquet) == len(csv) == 2 * 96
+    np.testing.assert_array_equal(parquet["agents"].to_numpy(), csv["agents"].to_numpy())
+    code, _, stderr = run(*args, "--intervals-format", "parquet", "--out-dir", str(tmp_path / "pq"))
+    assert code == 0, stderr
+    assert (tmp_path / "pq" / "intervals.parquet").is_file() and not (tmp_path / "pq" / "intervals.csv").exists()
+    files = json.loads((tmp_path / "pq" / "sweep.json").read_text())["files"]
+    assert "intervals.parquet" in files and "intervals.csv" not in files
+
+
+def test_auto_format_switches_to_parquet_for_large_tables(tmp_path: Path) -> None:
+    from staffing.io.whatif import write_sweep
+    from staffing.queueing.requirements import ServiceTargets
+    from staffing.whatif.sweep import ScenarioGrid, run_sweep
+
+    result = run_sweep(make_forecast(days=1), ServiceTargets(target_sl=0.8, answer_seconds=20),
+                       ScenarioGrid.parse(["volume=0.9,1.1"]), interval_minutes=15)
+    names = {p.name for p in write_sweep(result, tmp_path / "small", parquet_min_rows=192)}
+    assert "intervals.csv" in names and "intervals.parquet" not in names  # 192 rows: not above the threshold
+    names = {p.name for p in write_sweep(result, tmp_path / "large", parquet_min_rows=191)}
+    assert "intervals.parquet" in names and "intervals.csv" not in names
