@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.exports import build_calendars, build_workbook, flat_rota
-from staffing.io.exports import read_plan_dir
+from staffing.io.plan import read_plan
 from staffing.report import ReportInputs, render_report
 
 
@@ -82,13 +82,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         make_plan(d, args.agents)
-        plan = read_plan_dir(d)
+        plan = read_plan(d)
         acts = actuals(pd.DatetimeIndex(plan.coverage["interval_start"]), args.agents)
         now = datetime.now(UTC)
         first = build_calendars(plan, now=now)
         results = {
             "baseline: pandas roster.to_csv": timed(lambda: plan.roster.to_csv(io.StringIO(), index=False)),
-            "read_plan_dir": timed(lambda: read_plan_dir(d)),
+            "read_plan": timed(lambda: read_plan(d)),
             "flat_rota (csv)": timed(lambda: flat_rota(plan.roster, plan.meta.timezone)),
             "build_workbook (xlsx)": timed(lambda: build_workbook(plan)),
             "build_calendars (ics, first)": timed(lambda: build_calendars(plan, now=now), repeat=1),

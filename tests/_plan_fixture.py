@@ -82,7 +82,7 @@ def write_plan(directory: Path, *, roster_rows: list[tuple[str, str, str, int, s
     (directory / "summary.json").write_text(json.dumps(
         {"status": "optimal", "under_agent_hours": 2.0, "rules_bent": []}))
     meta: dict[str, object] = {"week_start": week_start, "interval_minutes": 60,
-                               "targets": {"service_level": 0.8, "answer_seconds": 20}, "model": "erlang-c"}
+                               "queue_targets": {"default": {"target_sl": 0.8, "answer_seconds": 20, "model": "erlang-c"}}}
     if timezone is not None:
         meta["timezone"] = timezone
     (directory / "plan.json").write_text(json.dumps(meta))

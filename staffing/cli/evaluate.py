@@ -9,7 +9,7 @@ import click
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
 from staffing.io.evaluation import read_call_log, write_evaluation
-from staffing.io.exports import read_plan_dir
+from staffing.io.plan import read_plan
 from staffing.io.report import read_actuals
 from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 
@@ -55,7 +55,7 @@ def evaluate_command(plan_dir: Path, actuals: Path | None, call_log: Path | None
         raise InvalidArgumentError("--patience-seconds", patience_seconds, "> 0 seconds")
     if not service_cv > 0:
         raise InvalidArgumentError("--service-cv", service_cv, "> 0")
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     frame = read_actuals(actuals, plan.meta.timezone) if actuals is not None else None
     settings = EvaluationSettings(replications=replications, seed=seed, service=service_time,  # type: ignore[arg-type]
                                   service_cv=service_cv, patience_seconds=patience_seconds)

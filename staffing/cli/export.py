@@ -13,11 +13,11 @@ from staffing.exports.rota import flat_rota
 from staffing.exports.workbook import build_workbook
 from staffing.io.exports import (
     read_calendar_folder,
-    read_plan_dir,
     write_bytes,
     write_calendar_folder,
     write_rota_csv,
 )
+from staffing.io.plan import read_plan
 
 
 @main.command("export")
@@ -44,7 +44,7 @@ def export_command(plan_dir: Path, fmt: str, out: Path, timezone: str | None, ui
       staffing export --plan plans/2026-03-23 --format xlsx --out rota.xlsx
       staffing export --plan plans/2026-03-23 --format ics --out calendars/
     """
-    plan = read_plan_dir(plan_dir, timezone=timezone)
+    plan = read_plan(plan_dir, timezone=timezone)
     if fmt == "xlsx":
         write_bytes(build_workbook(plan), out)
         click.echo(f"wrote {out}")

@@ -3,55 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 import pandas as pd
 
-from staffing import __version__
 from staffing.cli._app import main
 from staffing.cli._common import open_store, parse_week_start, progress_reporter
 from staffing.config import Config
 from staffing.errors import InvalidArgumentError, StaffingError
 from staffing.forecast.api import FORECAST_COLUMNS
 from staffing.io.config import load_config, read_config_history
-from staffing.io.plan import write_plan_dir
+from staffing.io.evaluation import write_evaluation
+from staffing.io.plan import write_plan
 from staffing.io.roster import read_agents, read_roster, roster_csv_frame
-from staffing.planning.week import PlanResult, run_plan
+from staffing.planning.evaluation import simulate_plan
+from staffing.planning.model import Plan
+from staffing.planning.week import run_plan
 from staffing.store import Store
 
 
-def _meta(config: Config, result: PlanResult, run_id: str, version_ids: list[int], config_path: Path) -> dict[str, Any]:
-    queues = {q.name: q.targets.model_dump() for q in config.queues}
-    first = config.queues[0].targets
-    return {
-        "plan_id": run_id,
-        "site": config.site.name,
-        "week_start": result.week_start.isoformat(),
-        "interval_minutes": config.interval_minutes,
-        "timezone": config.site.timezone,
-        "targets": first.model_dump(),
-        "queue_targets": queues,
-        "model": first.model,
-        "forecast_model": result.model_name,
-        "forecast_version_ids": version_ids,
-        "config": str(config_path),
-        "code_version": __version__,
-        "roster": {
-            "status": result.roster.status.value,
-            "gap": round(result.roster.gap, 6),
-            "lower_bound": round(result.roster.lower_bound, 4),
-            "coverage_objective": round(result.roster.coverage_objective, 4),
-        },
-    }
+def _provenance(plan: Plan, run_id: str, version_ids: list[int], config_path: Path) -> Plan:
+    """The plan with this run's id, the stored forecast versions and the config path."""
+    meta = plan.meta.model_copy(update={"plan_id": run_id, "forecast_version_ids": version_ids,
+                                        "config": str(config_path)})
+    return replace(plan, meta=meta)
 
 
-def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanResult, run_id: str,
+def _record(store: Store, config: Config, history: pd.DataFrame, result: Plan, run_id: str,
             out_dir: Path) -> list[int]:
     """Store the forecast versions (published when configured) and the plan itself."""
     # The forecast only saw history before the week; a week planned in the past (a re-plan)
     # already has actuals and is kept as a draft, never put in force retroactively.
+    assert result.forecast is not None and result.requirements is not None  # run_plan fills both
     end_of_history = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=config.interval_minutes)
     first = pd.Timestamp(result.forecast["interval_start"].min())
     cutoff = min(end_of_history, first)
@@ -65,7 +50,7 @@ def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanRes
         version = store.create_forecast_version(
             str(queue),
             part[list(FORECAST_COLUMNS)].reset_index(drop=True),
-            model_name=result.model_name,
+            model_name=result.meta.forecast_model or "",
             model_params=config.forecast.model_dump(mode="json"),
             data_cutoff=cutoff,
             interval_minutes=config.interval_minutes,
@@ -77,30 +62,12 @@ def _record(store: Store, config: Config, history: pd.DataFrame, result: PlanRes
     store.save_plan(
         run_id,
         requirements=result.requirements,
-        roster=roster_csv_frame(result.roster.roster),
+        roster=roster_csv_frame(result.roster),
         metadata={"week_start": result.week_start.isoformat(), "forecast_version_ids": ids,
                   "out_dir": str(out_dir.resolve())},
         run_id=run_id,
     )
     return ids
-
-
-def _with_simulation(result: PlanResult, out_dir: Path, replications: int) -> PlanResult:
-    """Add the simulated service level per day (the roster against its own forecast)."""
-    from dataclasses import replace
-
-    from staffing.io.evaluation import write_evaluation
-    from staffing.io.exports import read_plan_dir
-    from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
-
-    evaluation = evaluate_plan(read_plan_dir(out_dir), None, EvaluationSettings(replications=replications, seed=0))
-    write_evaluation(evaluation, out_dir / "simulation")
-    sim = evaluation.days.set_index("date")
-    days = result.days.copy()
-    days["simulated_service_level"] = days["date"].map(sim["simulated_service_level"])
-    days["simulated_band_low"] = days["date"].map(sim["band_low"])
-    days["simulated_band_high"] = days["date"].map(sim["band_high"])
-    return replace(result, days=days)
 
 
 def _fmt_pct(value: float) -> str:
@@ -111,12 +78,13 @@ def _fmt_seconds(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.0f}"
 
 
-def print_summary(result: PlanResult, out_dir: Path) -> None:
+def print_summary(result: Plan, out_dir: Path) -> None:
     """The final summary: per day volume, hours, projected service; peak misses."""
-    r = result.roster
+    r = result.roster_result
     days = result.days
+    assert r is not None and days is not None and result.peak_misses is not None  # a plan made in this process
     click.echo(f"plan for the week of {result.week_start:%a %d %b %Y} -> {out_dir}")
-    click.echo(f"forecast: {result.total_calls:,.0f} calls (model {result.model_name})")
+    click.echo(f"forecast: {result.total_calls:,.0f} calls (model {result.meta.forecast_model})")
     click.echo(
         f"roster: {r.status.value}, {len(r.roster)} shifts, required {days['required_agent_hours'].sum():,.1f} "
         f"agent-h, scheduled {days['scheduled_agent_hours'].sum():,.1f} agent-h, under {r.under_agent_hours:,.1f} "
@@ -196,12 +164,12 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
             result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
                               time_limit_seconds=time_limit, progress=say)
             version_ids = _record(store, config, history, result, run_id, out_dir) if store is not None else []
-            meta = _meta(config, result, run_id, version_ids, config_path)
-            write_plan_dir(result, out_dir, meta)
+            result = _provenance(result, run_id, version_ids, config_path)
             if config.plan.simulation_replications > 0:
                 say(f"simulating the rostered week ({config.plan.simulation_replications} replications)")
-                result = _with_simulation(result, out_dir, config.plan.simulation_replications)
-                write_plan_dir(result, out_dir, meta)
+                result, evaluation = simulate_plan(result, config.plan.simulation_replications)
+                write_evaluation(evaluation, out_dir / "simulation")
+            write_plan(result, out_dir)
     except StaffingError as exc:
         if store is not None:
             store.finish_run(run_id, "failed", error=str(exc))

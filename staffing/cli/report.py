@@ -9,7 +9,7 @@ import click
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
 from staffing.io.evaluation import read_evaluation_days
-from staffing.io.exports import read_plan_dir
+from staffing.io.plan import read_plan
 from staffing.io.report import read_accuracy, read_actuals, write_html
 from staffing.report import ReportInputs, render_report
 
@@ -66,12 +66,12 @@ def report_command(plan_dir: Path | None, config_path: Path | None, week: str | 
     elif week is not None:
         raise InvalidArgumentError("--week", week, "only with --config (a plan directory is one week)")
     assert plan_dir is not None
-    plan = read_plan_dir(plan_dir, timezone=timezone)
+    plan = read_plan(plan_dir, timezone=timezone)
     inputs = ReportInputs(
         plan=plan,
         actuals=read_actuals(actuals, plan.meta.timezone) if actuals is not None else stored_actuals,
         accuracy=read_accuracy(accuracy) if accuracy is not None else stored_accuracy,
-        next_plan=read_plan_dir(next_plan_dir, timezone=timezone) if next_plan_dir is not None else None,
+        next_plan=read_plan(next_plan_dir, timezone=timezone) if next_plan_dir is not None else None,
         title=title,
         evaluation=read_evaluation_days(evaluation_dir) if evaluation_dir is not None else None,
     )

@@ -37,7 +37,7 @@ import pandas as pd
 
 from staffing.errors import InvalidArgumentError
 from staffing.exports.rota import format_breaks, iter_shifts
-from staffing.planning.model import PlanContents
+from staffing.planning.model import Plan
 
 #: Namespace of the deterministic shift UIDs (never change it: UIDs would change).
 UID_NAMESPACE = uuid.UUID("6f1d3c7e-2b7a-5d0e-9a51-7f0c2c1e4b11")
@@ -148,7 +148,7 @@ def _calendar(agent_id: str, timezone: str, events: list[icalendar.Event],
 
 
 def build_calendars(
-    plan: PlanContents,
+    plan: Plan,
     *,
     now: datetime,
     previous: Mapping[str, bytes] | None = None,

@@ -1,6 +1,6 @@
 """Planner-facing views of the roster: a flat shift list and an agent x day grid.
 
-Pure functions of :attr:`staffing.planning.model.PlanContents.roster`. A shift belongs
+Pure functions of :attr:`staffing.planning.model.Plan.roster`. A shift belongs
 to the calendar day on which it *starts* (a 22:00-06:00 night shift is Monday's shift
 when it starts on Monday); its end is shown with ``(+1)`` when it ends on a later day.
 """

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from staffing.exports.coverage import OVER, UNDER, coverage_status
-from staffing.planning.model import PlanContents
+from staffing.planning.model import Plan
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class PlanTotals:
         return self.scheduled_hours / self.required_hours if self.required_hours > 0 else None
 
 
-def plan_totals(plan: PlanContents) -> PlanTotals:
+def plan_totals(plan: Plan) -> PlanTotals:
     """Compute :class:`PlanTotals` of ``plan``."""
     hours = plan.meta.interval_minutes / 60.0
     cov = plan.coverage
@@ -57,17 +57,17 @@ def plan_totals(plan: PlanContents) -> PlanTotals:
     )
 
 
-def summary_rows(plan: PlanContents) -> pd.DataFrame:
+def summary_rows(plan: Plan) -> pd.DataFrame:
     """``item, value`` rows describing the plan: metadata, totals and ``summary.json`` flattened."""
     t = plan_totals(plan)
     rows: list[tuple[str, object]] = [
         ("week_start", plan.meta.week_start.isoformat()),
         ("timezone", plan.meta.timezone or ""),
         ("interval_minutes", plan.meta.interval_minutes),
-        ("model", plan.meta.model or ""),
     ]
-    for key, value in sorted((plan.meta.targets or {}).items()):
-        rows.append((f"targets.{key}", value))
+    for queue, targets in plan.meta.queue_targets.items():
+        for key, value in targets.model_dump().items():
+            rows.append((f"targets.{queue}.{key}", "" if value is None else value))
     rows += [
         ("agents", t.agents), ("shifts", t.shifts), ("paid_hours", round(t.paid_hours, 2)),
         ("required_agent_hours", round(t.required_hours, 2)),

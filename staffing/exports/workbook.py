@@ -32,7 +32,7 @@ from staffing.exports.coverage import (
 )
 from staffing.exports.rota import flat_rota, rota_grid
 from staffing.exports.summary import summary_rows
-from staffing.planning.model import PlanContents
+from staffing.planning.model import Plan
 
 SHEETS = ("Rota", "Shifts", "Coverage", "Coverage detail", "Agents", "Summary")
 RED, AMBER, GREEN = "#F4B6B6", "#FFD98A", "#B9E4BE"
@@ -62,7 +62,7 @@ def _table(ws: Worksheet, frame: pd.DataFrame, header: Any, fmts: dict[str, Any]
         ws.set_column(col, col, min(max(width, 8), 60))
 
 
-def _agents_ledger(plan: PlanContents) -> pd.DataFrame:
+def _agents_ledger(plan: Plan) -> pd.DataFrame:
     if plan.agents is not None:
         return plan.agents
     roster = plan.roster
@@ -74,7 +74,7 @@ def _agents_ledger(plan: PlanContents) -> pd.DataFrame:
     })
 
 
-def _rota_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
+def _rota_sheet(wb: Workbook, plan: Plan, header: Any) -> None:
     ws = wb.add_worksheet("Rota")
     grid = rota_grid(plan.roster, pd.Timestamp(plan.meta.week_start))
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -100,7 +100,7 @@ def _rota_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
     ws.freeze_panes(1, 1)
 
 
-def _coverage_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
+def _coverage_sheet(wb: Workbook, plan: Plan, header: Any) -> None:
     ws = wb.add_worksheet("Coverage")
     grid = coverage_grid(plan.coverage)
     gap = grid.gap
@@ -135,7 +135,7 @@ def _coverage_sheet(wb: Workbook, plan: PlanContents, header: Any) -> None:
     ws.freeze_panes(1, 1)
 
 
-def build_workbook(plan: PlanContents) -> bytes:
+def build_workbook(plan: Plan) -> bytes:
     """Build the workbook described in this module and return the ``.xlsx`` bytes."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})

@@ -28,7 +28,7 @@ def read_call_log(path: str | Path, timezone: str | None = None) -> pd.Series:
     Offsets are converted to ``timezone`` and dropped (naive local time like the plan);
     every unparseable cell is reported with its line.
     """
-    from staffing.io.exports import to_local
+    from staffing.io.tables import to_local
 
     name = str(path)
     raw = read_raw_table(path)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from staffing.errors import DataIssue
-from staffing.io.exports import to_local
 from staffing.io.tables import (
     parse_datetime,
     parse_numeric,
     raise_if_issues,
     read_raw_table,
     require_columns,
+    to_local,
     write_atomic,
 )
 

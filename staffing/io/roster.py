@@ -26,10 +26,12 @@ from staffing.io.tables import (
     raise_if_issues,
     read_raw_table,
     require_columns,
+    to_local,
     write_csv,
     write_json,
 )
 from staffing.roster.config import RosterRules, RosterSection
+from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract, RosterResult
 
 ISO = "%Y-%m-%dT%H:%M:%S"
@@ -139,41 +141,84 @@ def read_roster_rules(path: str | Path) -> RosterRules:
     return roster_rules_from_mapping(read_yaml(path), str(path))
 
 
-def read_roster(path: str | Path) -> pd.DataFrame:
-    """A roster CSV (e.g. last week's) with ``breaks`` parsed into ``(start, end)`` lists."""
+def _timestamp(text: str, timezone: str | None) -> pd.Timestamp:
+    stamp = pd.Timestamp(text.strip())
+    if stamp is pd.NaT:
+        raise ValueError(text)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(timezone or "UTC").tz_localize(None)
+    return stamp
+
+
+def parse_breaks(
+    frame: pd.DataFrame, file: str, issues: list[DataIssue], timezone: str | None
+) -> list[tuple[tuple[pd.Timestamp, pd.Timestamp], ...]]:
+    """Parse the roster's ``breaks`` cells (``start/end`` pairs separated by ``;``)."""
+    out: list[tuple[tuple[pd.Timestamp, pd.Timestamp], ...]] = []
+    for pos, cell in enumerate(frame["breaks"].astype(str).tolist()):
+        pairs: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        for part in (p.strip() for p in cell.split(";")):
+            if part in ("", "nan", "None"):
+                continue
+            try:
+                start_text, end_text = part.split("/")
+                start, end = _timestamp(start_text, timezone), _timestamp(end_text, timezone)
+            except ValueError:
+                issues.append(DataIssue(file, pos + FIRST_DATA_LINE, "breaks",
+                                        f"expected start/end ISO date-times, got {part!r}"))
+                continue
+            if end <= start:
+                issues.append(DataIssue(file, pos + FIRST_DATA_LINE, "breaks",
+                                        f"break {part!r} ends before it starts"))
+                continue
+            pairs.append((start, end))
+        out.append(tuple(sorted(pairs)))
+    return out
+
+
+def read_roster(path: str | Path, timezone: str | None = None) -> pd.DataFrame:
+    """Read and validate a roster CSV (a plan's ``roster.csv``, or last week's).
+
+    Parameters
+    ----------
+    path
+        ``agent_id, shift_start, shift_end`` plus ``paid_minutes`` (default: the shift's
+        length) and ``breaks`` (``start/end`` ISO pairs separated by ``;``).
+    timezone
+        Zone that date-times with a UTC offset are converted to (then kept naive local).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`staffing.tables.ROSTER_COLUMNS`, sorted by ``agent_id, shift_start``;
+        ``breaks`` is a tuple of ``(start, end)`` timestamps per shift.
+    """
     name = str(path)
     raw = read_raw_table(path)
-    require_columns(raw, ["agent_id", "shift_start", "shift_end"], name)
-    if "breaks" not in raw:
+    require_columns(raw, ("agent_id", "shift_start", "shift_end"), name)
+    if "breaks" not in raw.columns:
         raw = raw.assign(breaks="")
     issues: list[DataIssue] = []
-    starts = parse_datetime(raw, "shift_start", name, issues)
-    ends = parse_datetime(raw, "shift_end", name, issues)
-    breaks: list[list[tuple[pd.Timestamp, pd.Timestamp]]] = []
-    for pos, cell in enumerate(raw["breaks"].tolist()):
-        row: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-        for part in _split(cell):
-            try:
-                lo, hi = (pd.Timestamp(p) for p in part.split("/", 1))
-                row.append((lo, hi))
-            except ValueError:
-                issues.append(DataIssue(name, pos + FIRST_DATA_LINE, "breaks",
-                                        f"expected start/end date-times separated by ';', got {part!r}"))
-        breaks.append(row)
-    paid = (parse_numeric(raw, "paid_minutes", name, issues, minimum=0.0) if "paid_minutes" in raw
-            else ((ends - starts).dt.total_seconds() / 60.0))
+    start = to_local(parse_datetime(raw, "shift_start", name, issues), timezone)
+    end = to_local(parse_datetime(raw, "shift_end", name, issues), timezone)
+    paid = (parse_numeric(raw, "paid_minutes", name, issues, minimum=0.0) if "paid_minutes" in raw.columns
+            else (end - start).dt.total_seconds() / 60.0)
+    breaks = parse_breaks(raw, name, issues, timezone)
+    agent = raw["agent_id"].astype(str).str.strip()
+    for pos in (agent == "").to_numpy().nonzero()[0]:
+        issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "agent_id", "expected an agent id, got a blank cell"))
+    bad_order = (end <= start).fillna(False).to_numpy()
+    for pos in bad_order.nonzero()[0]:
+        issues.append(DataIssue(name, int(pos) + FIRST_DATA_LINE, "shift_end", "shift ends before it starts: expected shift_end after shift_start"))
     raise_if_issues(issues)
-    for pos in range(len(raw)):
-        if ends.iloc[pos] <= starts.iloc[pos]:
-            issues.append(DataIssue(name, pos + FIRST_DATA_LINE, "shift_end", "expected shift_end after shift_start"))
-    raise_if_issues(issues)
-    return pd.DataFrame({
-        "agent_id": raw["agent_id"].astype(str).str.strip().to_numpy(),
-        "shift_start": starts.to_numpy(),
-        "shift_end": ends.to_numpy(),
-        "paid_minutes": paid.round().astype(int).to_numpy(),
+    roster = pd.DataFrame({
+        "agent_id": agent.to_numpy(dtype=object),
+        "shift_start": start.to_numpy(),
+        "shift_end": end.to_numpy(),
+        "paid_minutes": paid.to_numpy(dtype=float),
         "breaks": pd.Series(breaks, dtype=object).to_numpy(),
     })
+    return roster.sort_values(["agent_id", "shift_start"], kind="stable").reset_index(drop=True)
 
 
 def format_breaks(breaks: list[tuple[pd.Timestamp, pd.Timestamp]]) -> str:
@@ -192,39 +237,6 @@ def roster_csv_frame(roster: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def summary_dict(result: RosterResult) -> dict[str, Any]:
-    """The content of ``summary.json``."""
-    return {
-        "status": result.status.value,
-        "solver": result.solver,
-        "under_staffed_agent_hours": round(result.under_agent_hours, 4),
-        "under_staffed_peak_agent_hours": round(result.under_peak_agent_hours, 4),
-        "over_staffed_agent_hours": round(result.over_agent_hours, 4),
-        "over_staffed_after_week_agent_hours": round(result.over_after_week_agent_hours, 4),
-        "paid_hours": round(result.paid_hours, 4),
-        "coverage_objective": round(result.coverage_objective, 4),
-        "lower_bound": round(result.lower_bound, 4),
-        "gap": round(result.gap, 6),
-        "solve_seconds": round(result.solve_seconds, 3),
-        "solver_status": {s.name: s.status for s in result.stages},
-        "stages": [
-            {"name": s.name, "solver": s.solver, "status": s.status, "seconds": round(s.seconds, 3),
-             "objective": s.objective, "variables": s.variables, "constraints": s.constraints}
-            for s in result.stages
-        ],
-        "capacity": {
-            "required_agent_hours": round(result.capacity.required_agent_hours, 4),
-            "contracted_min_hours": result.capacity.contracted_min_hours,
-            "contracted_max_hours": result.capacity.contracted_max_hours,
-            "problems": list(result.capacity.problems),
-        },
-        "rules_bent": [
-            {"rule": b.rule, "agent_id": b.agent_id, "amount": b.amount, "unit": b.unit, "detail": b.detail}
-            for b in result.bent_rules
-        ],
-    }
-
-
 def write_roster_outputs(result: RosterResult, out_dir: str | Path) -> list[Path]:
     """Write ``roster.csv``, ``coverage.csv``, ``agents.csv`` and ``summary.json`` atomically."""
     out = Path(out_dir)
@@ -233,5 +245,5 @@ def write_roster_outputs(result: RosterResult, out_dir: str | Path) -> list[Path
         write_csv(roster_csv_frame(result.roster), out / "roster.csv"),
         write_csv(coverage, out / "coverage.csv", float_format="%.4f"),
         write_csv(result.agents, out / "agents.csv", float_format="%.4f"),
-        write_json(summary_dict(result), out / "summary.json"),
+        write_json(roster_summary(result), out / "summary.json"),
     ]

@@ -113,6 +113,14 @@ def parse_datetime(
     return parsed
 
 
+def to_local(values: pd.Series, timezone: str | None) -> pd.Series:
+    """Naive local wall-clock times: aware values are converted to ``timezone``, naive kept."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        zone = timezone or "UTC"
+        return values.dt.tz_convert(zone).dt.tz_localize(None)
+    return values
+
+
 def raise_if_issues(issues: Sequence[DataIssue]) -> None:
     """Raise one :class:`DataError` carrying ``issues`` when there are any."""
     if issues:

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from staffing.errors import InvalidArgumentError
-from staffing.planning.model import PlanContents
+from staffing.planning.model import Plan
 from staffing.queueing import erlang
 from staffing.queueing.requirements import ServiceTargets, service_figures
 from staffing.queueing.simulation import (
@@ -94,12 +94,43 @@ class Evaluation:
     achieved_band: tuple[float, float] | None
 
 
-def plan_targets(plan: PlanContents, answer_seconds: float | None = None) -> ServiceTargets:
-    """The plan's service targets from ``plan.json`` (defaults when it has none)."""
-    raw = dict(plan.meta.targets or {})
-    if answer_seconds is not None:
-        raw["answer_seconds"] = answer_seconds
-    return ServiceTargets(**{k: v for k, v in raw.items() if k in ServiceTargets.model_fields})
+def plan_targets(plan: Plan, answer_seconds: float | None = None) -> ServiceTargets:
+    """The one service target the pooled simulation judges the plan by.
+
+    The queues of a plan share one pool of agents in the simulation, so their calls are
+    judged against one target: the queues' own when they agree on ``target_sl``,
+    ``answer_seconds`` and the queueing model, with ``answer_seconds`` overridable.
+
+    Raises
+    ------
+    InvalidArgumentError
+        The plan's queues have different service targets (give ``answer_seconds`` only if
+        that is the one difference).
+    """
+    queues = plan.meta.queue_targets or {"default": plan.meta.targets}
+    keys = ("target_sl", "model", "patience_seconds") + (() if answer_seconds is not None else ("answer_seconds",))
+    distinct = {tuple(getattr(t, k) for k in keys) for t in queues.values()}
+    if len(distinct) > 1:
+        listed = "; ".join(f"{q}: {t.target_sl:.0%} in {t.answer_seconds:g} s ({t.model})" for q, t in queues.items())
+        raise InvalidArgumentError("plan", listed, "queues that share one service target (the simulation pools them)")
+    first = next(iter(queues.values()))
+    return first if answer_seconds is None else first.model_copy(update={"answer_seconds": answer_seconds})
+
+
+def _on_phone_share(plan: Plan, starts: pd.Series) -> np.ndarray:
+    """Fraction of the scheduled head count on the phones per interval: ``1 - shrinkage`` of
+    each queue, weighted by the queue's share of the requirement (the plan's static split,
+    see :func:`staffing.planning.week.project_service`)."""
+    req = plan.requirements
+    if req is None or "queue" not in req.columns or len(plan.meta.queue_targets) <= 1:
+        return np.full(len(starts), 1.0 - plan.meta.targets.shrinkage)
+    frame = req[["queue", "interval_start", "agents"]].copy()
+    frame["kept"] = [1.0 - plan.meta.targets_of(str(q)).shrinkage for q in frame["queue"]]
+    frame["weighted"] = frame["agents"] * frame["kept"]
+    by = frame.groupby("interval_start")[["agents", "weighted"]].sum()
+    simple = frame.groupby("interval_start")["kept"].mean()
+    share = (by["weighted"] / by["agents"]).where(by["agents"] > 0, simple)
+    return share.reindex(pd.DatetimeIndex(starts)).fillna(simple.mean()).to_numpy(dtype=float)
 
 
 def estimate_patience(
@@ -179,7 +210,7 @@ def _pooled_mean(result: SimulationResult, days: np.ndarray) -> np.ndarray:
 
 
 def evaluate_plan(
-    plan: PlanContents,
+    plan: Plan,
     actuals: pd.DataFrame | None,
     settings: EvaluationSettings | None = None,
     *,
@@ -227,11 +258,11 @@ def evaluate_plan(
     f_aht = np.where(f_aht > 0, f_aht, 1.0)
     target_kwargs = {k: v for k, v in targets.model_dump().items() if k not in ("shrinkage", "fractional")}
     net = erlang.required_agents(f_calls, f_aht, minutes, **target_kwargs).agents_net
-    on_phone = np.rint(coverage["scheduled"].to_numpy(dtype=float) * (1.0 - targets.shrinkage))
+    kept = _on_phone_share(plan, starts)
+    on_phone = np.rint(coverage["scheduled"].to_numpy(dtype=float) * kept)
     load = f_calls * f_aht / (minutes * 60.0)
     promised = service_figures(targets, net, load, f_aht)[0]
-    projected = service_figures(targets, coverage["scheduled"].to_numpy(dtype=float) * (1 - targets.shrinkage),
-                                load, f_aht)[0]
+    projected = service_figures(targets, coverage["scheduled"].to_numpy(dtype=float) * kept, load, f_aht)[0]
     a_calls = a_abandoned = a_aht = arrival_seconds = None
     if actuals is not None:
         a_calls, a_abandoned, a_aht = _actuals_on_grid(actuals, starts, minutes)
@@ -333,3 +364,22 @@ def _day_table(frame: pd.DataFrame, s1: SimulationResult, s2: SimulationResult, 
     d["roster_effect"] = d["simulated_service_level"] - d["simulated_required_service_level"]
     d["forecast_effect"] = outcome - d["simulated_service_level"] if s3 is not None else 0.0
     return d
+
+
+def simulate_plan(plan: Plan, replications: int, *, seed: int = 0,
+                  executor: Executor | None = None) -> tuple[Plan, Evaluation]:
+    """Simulate the rostered week against its own forecast, in memory.
+
+    Returns the plan with ``simulated_service_level``, ``simulated_band_low`` and
+    ``simulated_band_high`` added to :attr:`Plan.days`, and the evaluation itself.
+    """
+    evaluation = evaluate_plan(plan, None, EvaluationSettings(replications=replications, seed=seed),
+                               executor=executor)
+    if plan.days is None:
+        return plan, evaluation
+    sim = evaluation.days.set_index("date")
+    days = plan.days.copy()
+    days["simulated_service_level"] = days["date"].map(sim["simulated_service_level"])
+    days["simulated_band_low"] = days["date"].map(sim["band_low"])
+    days["simulated_band_high"] = days["date"].map(sim["band_high"])
+    return replace(plan, days=days), evaluation

@@ -2,7 +2,7 @@
 
 :func:`run_plan` is the library behind ``staffing plan``: it takes an already-loaded
 history table and agent contracts (I/O stays in :mod:`staffing.io` and the CLI) and
-returns a typed :class:`PlanResult` whose tables are what the plan directory holds.
+returns the :class:`~staffing.planning.model.Plan` (written by :func:`staffing.io.plan.write_plan`).
 
 Projected service
 -----------------
@@ -20,82 +20,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from staffing import __version__
 from staffing.config import Config, first_week_start
 from staffing.forecast import forecast
 from staffing.forecast.api import ForecastOutput
+from staffing.planning.model import DAY_COLUMNS, Plan, PlanMeta, RosterFigures
 from staffing.queueing.requirements import ServiceTargets, interval_requirements, service_figures
 from staffing.roster import build_roster
-from staffing.roster.types import AgentContract, RosterResult
+from staffing.roster.summary import roster_summary
+from staffing.roster.types import AgentContract
 
 Progress = Callable[[str], None]
-
-DAY_COLUMNS: tuple[str, ...] = (
-    "date",
-    "calls",
-    "required_agent_hours",
-    "scheduled_agent_hours",
-    "under_agent_hours",
-    "over_agent_hours",
-    "peak_under_agent_hours",
-    "service_level",
-    "asa_seconds",
-    "prob_abandon",
-    "overloaded_intervals",
-)
-"""Columns of :attr:`PlanResult.days`."""
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """A planned week.
-
-    Attributes
-    ----------
-    week_start
-        First day of the week (local date).
-    forecast
-        The forecast of the week (forecast CSV columns, ``queue`` first with several queues).
-    requirements
-        Requirements per queue and interval (requirements CSV columns; ``queue`` first
-        with several queues). ``agents`` is the shrinkage-grossed head count.
-    roster
-        The roster optimiser's result (shifts, coverage, ledger, gap).
-    service
-        Per queue and interval: ``interval_start, calls, required, scheduled, on_phone,
-        service_level, asa_seconds, prob_abandon`` projected from the roster.
-    days
-        One row per day, :data:`DAY_COLUMNS`: forecast calls; required, scheduled, under and
-        over agent-hours; under-staffed agent-hours in peak intervals; projected service
-        level, ASA and abandonment (NaN with Erlang C), all call-weighted; ASA over the
-        intervals that are not overloaded, and ``overloaded_intervals`` counts the intervals
-        with calls where Erlang C has no steady state (on-phone agents <= load: the queue
-        grows through the interval; their service level counts as 0).
-    peak_misses
-        Peak intervals (requirement at or above the ``plan.peak_quantile`` of the week)
-        that are under-staffed: ``interval_start, required, scheduled, under, service_level``.
-    model_name
-        The forecast model used (``auto`` resolved).
-    """
-
-    week_start: dt.date
-    forecast: pd.DataFrame
-    requirements: pd.DataFrame
-    roster: RosterResult
-    service: pd.DataFrame
-    days: pd.DataFrame
-    peak_misses: pd.DataFrame
-    model_name: str
-
-    @property
-    def total_calls(self) -> float:
-        """Forecast calls of the week."""
-        return float(self.days["calls"].sum())
-
 
 def default_week_start(history: pd.DataFrame, config: Config) -> dt.date:
     """The first whole planning week after the last history interval."""
@@ -183,7 +122,7 @@ def _weighted(values: pd.Series, weights: pd.Series) -> float:
 def day_table(
     service: pd.DataFrame, coverage: pd.DataFrame, interval_minutes: int, peak_quantile: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-day projection and the under-staffed peak intervals (see :class:`PlanResult`)."""
+    """Per-day projection and the under-staffed peak intervals (see :class:`~staffing.planning.model.Plan`)."""
     hours = interval_minutes / 60.0
     cov = coverage.copy()
     threshold = float(np.quantile(cov["required"].to_numpy(dtype=float), peak_quantile)) if len(cov) else 0.0
@@ -223,7 +162,7 @@ def run_plan(
     previous_roster: pd.DataFrame | None = None,
     time_limit_seconds: float | None = None,
     progress: Progress | None = None,
-) -> PlanResult:
+) -> Plan:
     """Forecast, size and roster one week.
 
     Parameters
@@ -246,7 +185,8 @@ def run_plan(
 
     Returns
     -------
-    PlanResult
+    Plan
+        The plan in memory (not yet simulated: see :func:`simulate_plan`).
     """
     say = progress or (lambda _message: None)
     start = week_start or default_week_start(history, config)
@@ -269,13 +209,18 @@ def run_plan(
     say("projecting service")
     service = project_service(requirements, result.coverage, lambda q: config.queue(q).targets, config.interval_minutes)
     days, misses = day_table(service, result.coverage, config.interval_minutes, config.plan.peak_quantile)
-    return PlanResult(
+    meta = PlanMeta(
         week_start=start,
-        forecast=frame,
-        requirements=requirements,
-        roster=result,
-        service=service,
-        days=days,
-        peak_misses=misses,
-        model_name=output.model,
+        interval_minutes=config.interval_minutes,
+        timezone=config.site.timezone,
+        queue_targets={q.name: q.targets for q in config.queues},
+        site=config.site.name,
+        forecast_model=output.model,
+        code_version=__version__,
+        roster=RosterFigures(status=result.status.value, gap=round(result.gap, 6),
+                             lower_bound=round(result.lower_bound, 4),
+                             coverage_objective=round(result.coverage_objective, 4)),
     )
+    return Plan(meta=meta, roster=result.roster, coverage=result.coverage, agents=result.agents,
+                summary=roster_summary(result), forecast=frame, requirements=requirements, service=service,
+                days=days, peak_misses=misses, roster_result=result)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from staffing.planning.model import PlanContents
+from staffing.planning.model import Plan
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class ReportInputs:
         Page title; default ``"Weekly operations report - week of <week_start>"``.
     """
 
-    plan: PlanContents
+    plan: Plan
     actuals: pd.DataFrame | None = None
     accuracy: pd.DataFrame | None = None
-    next_plan: PlanContents | None = None
+    next_plan: Plan | None = None
     title: str | None = None
     evaluation: pd.DataFrame | None = None

@@ -16,7 +16,8 @@ from staffing.errors import ConfigError, DataError, InvalidArgumentError
 from staffing.exports import build_calendars, build_workbook, flat_rota, shift_uid
 from staffing.exports.calendar import calendar_filename
 from staffing.exports.workbook import SHEETS
-from staffing.io.exports import read_plan_dir, write_bytes
+from staffing.io.exports import write_bytes
+from staffing.io.plan import read_plan
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 21, 9, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def _events(data: bytes) -> dict[str, icalendar.Event]:
 
 
 def test_plan_reader_parses_breaks_and_sorts(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     assert plan.meta.timezone == "Europe/London"
     assert plan.meta.interval_minutes == 60
     assert list(plan.roster["agent_id"]) == ["A1", "A1", "B2", "C3"]
@@ -52,7 +53,7 @@ def test_offsets_in_files_become_plan_local_time(tmp_path: Path) -> None:
     # 2026-03-29 07:00Z is 08:00 BST; 2026-03-28 08:00+00:00 is 08:00 GMT.
     rows = [("A1", "2026-03-28T08:00+00:00", "2026-03-28T16:30+00:00", 480, "2026-03-28T12:00+00:00/2026-03-28T12:30+00:00"),
             ("A1", "2026-03-29T07:00+00:00", "2026-03-29T15:30+00:00", 480, "2026-03-29T11:00Z/2026-03-29T11:30Z")]
-    plan = read_plan_dir(write_plan(tmp_path / "p", roster_rows=rows))
+    plan = read_plan(write_plan(tmp_path / "p", roster_rows=rows))
     assert list(plan.roster["shift_start"]) == [pd.Timestamp("2026-03-28 08:00"), pd.Timestamp("2026-03-29 08:00")]
     assert plan.roster.loc[1, "breaks"] == ((pd.Timestamp("2026-03-29 12:00"), pd.Timestamp("2026-03-29 12:30")),)
 
@@ -61,7 +62,7 @@ def test_bad_roster_cells_are_reported_with_line_and_column(tmp_path: Path) -> N
     rows = [("A1", "2026-03-28 08:00", "not a time", 480, ""),
             ("B2", "2026-03-28 10:00", "2026-03-28 09:00", 60, "12:00-13:00")]
     with pytest.raises(DataError) as info:
-        read_plan_dir(write_plan(tmp_path / "p", roster_rows=rows))
+        read_plan(write_plan(tmp_path / "p", roster_rows=rows))
     text = str(info.value)
     assert "roster.csv:2: column 'shift_end'" in text
     assert "roster.csv:3: column 'breaks'" in text
@@ -70,14 +71,14 @@ def test_bad_roster_cells_are_reported_with_line_and_column(tmp_path: Path) -> N
 
 def test_unknown_timezone_is_a_config_error(plan_dir: Path) -> None:
     with pytest.raises(ConfigError, match="Mars/Olympus"):
-        read_plan_dir(plan_dir, timezone="Mars/Olympus")
+        read_plan(plan_dir, timezone="Mars/Olympus")
 
 
 # ----------------------------------------------------------------------------- CSV
 
 
 def test_flat_rota_rows_and_dst_aware_shift_hours(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     rota = flat_rota(plan.roster, plan.meta.timezone)
     assert list(rota.columns) == ["agent_id", "date", "weekday", "start", "end", "paid_hours", "shift_hours", "breaks"]
     night = rota[rota["agent_id"] == "B2"].iloc[0]
@@ -95,7 +96,7 @@ def test_flat_rota_rows_and_dst_aware_shift_hours(plan_dir: Path) -> None:
 
 
 def test_workbook_reopens_with_expected_sheets_and_values(plan_dir: Path, tmp_path: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     path = write_bytes(build_workbook(plan), tmp_path / "rota.xlsx")
 
     sheets = pd.read_excel(path, sheet_name=None)
@@ -145,7 +146,7 @@ def test_workbook_reopens_with_expected_sheets_and_values(plan_dir: Path, tmp_pa
 
 
 def test_calendars_one_file_per_agent_with_stable_uids(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     files = build_calendars(plan, now=NOW)
     assert sorted(files) == ["A1.ics", "B2.ics", "C3.ics"]
     a1 = _events(files["A1.ics"])
@@ -156,16 +157,16 @@ def test_calendars_one_file_per_agent_with_stable_uids(plan_dir: Path) -> None:
     assert ev.decoded("DTSTAMP") == NOW
 
     # Re-export of the same plan: same UIDs, and byte-identical files (DTSTAMP kept).
-    again = build_calendars(read_plan_dir(plan_dir), now=LATER, previous=files)
+    again = build_calendars(read_plan(plan_dir), now=LATER, previous=files)
     assert again == files
 
 
 def test_changed_shift_keeps_uid_with_higher_sequence(plan_dir: Path, tmp_path: Path) -> None:
-    first = build_calendars(read_plan_dir(plan_dir), now=NOW)
+    first = build_calendars(read_plan(plan_dir), now=NOW)
     rows = list(ROSTER_ROWS)
     rows[1] = ("A1", "2026-03-29 09:00", "2026-03-29 17:30", 465, rows[1][4])  # moved one hour
     rows = [r for r in rows if r[0] != "C3"]  # C3's shift withdrawn
-    second = build_calendars(read_plan_dir(write_plan(tmp_path / "v2", roster_rows=rows)), now=LATER, previous=first)
+    second = build_calendars(read_plan(write_plan(tmp_path / "v2", roster_rows=rows)), now=LATER, previous=first)
 
     sun_uid = shift_uid("A1", datetime(2026, 3, 29).date())
     sat_uid = shift_uid("A1", datetime(2026, 3, 28).date())
@@ -185,7 +186,7 @@ def test_changed_shift_keeps_uid_with_higher_sequence(plan_dir: Path, tmp_path: 
 
 
 def test_calendar_times_across_the_dst_change(plan_dir: Path) -> None:
-    files = build_calendars(read_plan_dir(plan_dir), now=NOW)
+    files = build_calendars(read_plan(plan_dir), now=NOW)
     cal = icalendar.Calendar.from_ical(files["B2.ics"])
     (tz,) = cal.walk("VTIMEZONE")
     assert str(tz["TZID"]) == "Europe/London"
@@ -202,7 +203,7 @@ def test_calendar_times_across_the_dst_change(plan_dir: Path) -> None:
 
 
 def test_calendars_need_a_timezone(tmp_path: Path) -> None:
-    plan = read_plan_dir(write_plan(tmp_path / "p", timezone=None))
+    plan = read_plan(write_plan(tmp_path / "p", timezone=None))
     with pytest.raises(InvalidArgumentError, match="timezone"):
         build_calendars(plan, now=NOW)
 
@@ -246,7 +247,7 @@ def test_cli_errors_have_exit_codes(plan_dir: Path, tmp_path: Path) -> None:
 def test_calendar_agents_with_clashing_file_names_are_rejected(tmp_path: Path) -> None:
     rows = [("a/b", "2026-03-28 08:00", "2026-03-28 16:00", 480, ""),
             ("a_b", "2026-03-28 08:00", "2026-03-28 16:00", 480, "")]
-    plan = read_plan_dir(write_plan(tmp_path / "p", roster_rows=rows))
+    plan = read_plan(write_plan(tmp_path / "p", roster_rows=rows))
     with pytest.raises(InvalidArgumentError, match="a_b"):
         build_calendars(plan, now=NOW)
 
@@ -255,7 +256,7 @@ def test_calendar_autumn_change_reads_the_repeated_hour_as_summer_time(tmp_path:
     # UK clocks go back at 02:00 BST on 2026-10-25 (01:00Z): local 01:30 happens twice.
     # A naive 01:30 start is its first occurrence, 01:30 BST = 00:30Z; the 09:00 end is GMT = 09:00Z.
     rows = [("N1", "2026-10-25 01:30", "2026-10-25 09:00", 480, "")]
-    plan = read_plan_dir(write_plan(tmp_path / "p", roster_rows=rows, week_start="2026-10-19"))
+    plan = read_plan(write_plan(tmp_path / "p", roster_rows=rows, week_start="2026-10-19"))
     (ev,) = icalendar.Calendar.from_ical(build_calendars(plan, now=NOW)["N1.ics"]).walk("VEVENT")
     assert ev.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert ev.decoded("DTEND").astimezone(UTC) == datetime(2026, 10, 25, 9, 0, tzinfo=UTC)

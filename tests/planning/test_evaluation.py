@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from staffing.cli import main
 from staffing.planning.evaluation import EvaluationSettings, estimate_patience, evaluate_plan
-from staffing.planning.model import PlanContents, PlanMeta
+from staffing.planning.model import Plan, PlanMeta
 from staffing.queueing import erlang
 from staffing.queueing.simulation import QueueInput, SimulationSettings, simulate
 
@@ -22,7 +22,7 @@ CALLS = np.where((np.arange(48) % 16) < 8, 60.0, 30.0)  # 12 and 6 Erlangs (AHT 
 AHT = 180.0
 
 
-def _plan(scheduled: np.ndarray) -> PlanContents:
+def _plan(scheduled: np.ndarray) -> Plan:
     """A two-interval-type day, sized by Erlang C 80/20 with no shrinkage."""
     req = erlang.required_agents(CALLS, AHT, 15, target_sl=0.8, answer_seconds=20)
     forecast = pd.DataFrame({"interval_start": STARTS, "calls": CALLS, "aht_seconds": AHT})
@@ -32,7 +32,7 @@ def _plan(scheduled: np.ndarray) -> PlanContents:
     meta = PlanMeta(week_start=date(2026, 3, 2), interval_minutes=15,
                     targets={"target_sl": 0.8, "answer_seconds": 20.0, "shrinkage": 0.0})
     roster = pd.DataFrame(columns=["agent_id", "shift_start", "shift_end", "paid_minutes", "breaks"])
-    return PlanContents(meta=meta, roster=roster, coverage=coverage, forecast=forecast, requirements=requirements)
+    return Plan(meta=meta, roster=roster, coverage=coverage, forecast=forecast, requirements=requirements)
 
 
 def _sums_exactly(frame: pd.DataFrame, outcome: str = "achieved_service_level") -> None:

@@ -10,7 +10,7 @@ from _actuals_fixture import actuals_frame
 from _chromium import chromium_binary, load_page
 from _plan_fixture import write_plan
 
-from staffing.io.exports import read_plan_dir
+from staffing.io.plan import read_plan
 from staffing.io.report import write_html
 from staffing.report import ReportInputs, render_report, render_scenarios
 
@@ -28,8 +28,8 @@ def chromium() -> str:
 
 
 def test_weekly_report_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
-    plan = read_plan_dir(write_plan(tmp_path / "plan"))
-    nxt = read_plan_dir(write_plan(tmp_path / "next", week_start="2026-03-30"))
+    plan = read_plan(write_plan(tmp_path / "plan"))
+    nxt = read_plan(write_plan(tmp_path / "next", week_start="2026-03-30"))
     page = write_html(render_report(ReportInputs(plan=plan, actuals=actuals_frame(), next_plan=nxt)),
                       tmp_path / "report.html")
     result = load_page(page)

@@ -13,7 +13,7 @@ from _plan_fixture import coverage_frame, write_plan
 from click.testing import CliRunner
 
 from staffing.errors import DataError
-from staffing.io.exports import read_plan_dir
+from staffing.io.plan import read_plan
 from staffing.io.report import read_actuals
 from staffing.report import ReportInputs, render_report, render_scenarios
 from staffing.report.kpis import (
@@ -42,7 +42,7 @@ def test_change_is_relative_to_last_and_guards_zero() -> None:
 
 
 def test_volume_and_aht_change_match_hand_computation(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     table = volume_table(actuals_frame(), plan.forecast, WEEK)
     f = table.frame
     # Saturday: 12 h x 10 + 12 h x 14 = 288 this week; 24 h x 10 = 240 last week.
@@ -73,7 +73,7 @@ def test_volume_and_aht_change_match_hand_computation(plan_dir: Path) -> None:
 
 
 def test_service_kpis_are_volume_weighted(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     s = service_table(actuals_frame(), plan.requirements, WEEK)
     # SL weighted by offered: (0.9 x 10 x 12 + 0.6 x 14 x 12) / 288 (the plain mean would be 0.75).
     assert s.loc[SAT, "service_level"] == pytest.approx((0.9 * 120 + 0.6 * 168) / 288)
@@ -85,7 +85,7 @@ def test_service_kpis_are_volume_weighted(plan_dir: Path) -> None:
 
 
 def test_accuracy_from_actuals_matches_hand_computation(plan_dir: Path) -> None:
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     acc = accuracy_from_actuals(actuals_frame(), plan.forecast, WEEK)
     # Saturday: |10-10| x 12 + |10-14| x 12 = 48 over 288 actual; forecast 48 low.
     assert acc.loc[SAT, "wape"] == pytest.approx(48 / 288)
@@ -115,8 +115,8 @@ def test_missed_peaks_ranked_by_weighted_shortfall() -> None:
 
 
 def _inputs(tmp_path: Path, plan_dir: Path) -> ReportInputs:
-    plan = read_plan_dir(plan_dir)
-    nxt = read_plan_dir(write_plan(tmp_path / "next", week_start="2026-03-30"))
+    plan = read_plan(plan_dir)
+    nxt = read_plan(write_plan(tmp_path / "next", week_start="2026-03-30"))
     return ReportInputs(plan=plan, actuals=actuals_frame(), next_plan=nxt)
 
 
@@ -134,7 +134,7 @@ def test_report_html_is_self_contained_with_every_section(tmp_path: Path, plan_d
 
 
 def test_report_without_actuals_says_so(plan_dir: Path) -> None:
-    html = render_report(ReportInputs(plan=read_plan_dir(plan_dir)))
+    html = render_report(ReportInputs(plan=read_plan(plan_dir)))
     assert "No actuals were given" in html
     assert 'id="chart-coverage" class="chart"' in html
     assert 'id="chart-service"' not in html
@@ -142,7 +142,7 @@ def test_report_without_actuals_says_so(plan_dir: Path) -> None:
 
 def test_recorded_accuracy_is_shown(plan_dir: Path) -> None:
     acc = pd.DataFrame({"date": [SAT, SUN], "wape": [0.125, 0.05], "bias": [-0.02, 0.01]})
-    html = render_report(ReportInputs(plan=read_plan_dir(plan_dir), accuracy=acc))
+    html = render_report(ReportInputs(plan=read_plan(plan_dir), accuracy=acc))
     assert "as recorded for the published forecast version" in html
     assert "12.5 %" in html and "-2.0 %" in html
 
@@ -173,7 +173,7 @@ def test_cli_report(tmp_path: Path, plan_dir: Path) -> None:
 def test_volume_surprises_above_the_80_percent_band(plan_dir: Path) -> None:
     from staffing.report.kpis import volume_surprises
 
-    plan = read_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     out = volume_surprises(actuals_frame(), plan.forecast, limit=100)
     # upper80 = forecast + 2: Saturday 12:00-23:00 offered 14 > 12 (excess 2); Sunday's
     # 23 hours offered 15 > 14 (excess 1); Saturday morning 10 is inside the band.

@@ -1,0 +1,40 @@
+"""The roster's summary: its status, totals, bound, stages and bent rules as plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from staffing.roster.types import RosterResult
+
+
+def roster_summary(result: RosterResult) -> dict[str, Any]:
+    """The roster's figures as JSON-ready data (the content of ``summary.json``)."""
+    return {
+        "status": result.status.value,
+        "solver": result.solver,
+        "under_staffed_agent_hours": round(result.under_agent_hours, 4),
+        "under_staffed_peak_agent_hours": round(result.under_peak_agent_hours, 4),
+        "over_staffed_agent_hours": round(result.over_agent_hours, 4),
+        "over_staffed_after_week_agent_hours": round(result.over_after_week_agent_hours, 4),
+        "paid_hours": round(result.paid_hours, 4),
+        "coverage_objective": round(result.coverage_objective, 4),
+        "lower_bound": round(result.lower_bound, 4),
+        "gap": round(result.gap, 6),
+        "solve_seconds": round(result.solve_seconds, 3),
+        "solver_status": {s.name: s.status for s in result.stages},
+        "stages": [
+            {"name": s.name, "solver": s.solver, "status": s.status, "seconds": round(s.seconds, 3),
+             "objective": s.objective, "variables": s.variables, "constraints": s.constraints}
+            for s in result.stages
+        ],
+        "capacity": {
+            "required_agent_hours": round(result.capacity.required_agent_hours, 4),
+            "contracted_min_hours": result.capacity.contracted_min_hours,
+            "contracted_max_hours": result.capacity.contracted_max_hours,
+            "problems": list(result.capacity.problems),
+        },
+        "rules_bent": [
+            {"rule": b.rule, "agent_id": b.agent_id, "amount": b.amount, "unit": b.unit, "detail": b.detail}
+            for b in result.bent_rules
+        ],
+    }
