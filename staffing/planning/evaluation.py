@@ -47,6 +47,7 @@ from staffing.queueing.simulation import (
     SimulationSettings,
     simulate,
 )
+from staffing.tables import infer_table_interval_minutes
 
 PatienceSource = Literal["given", "estimated", "plan", "none"]
 
@@ -172,8 +173,39 @@ def _align(values: pd.DataFrame, starts: pd.Series, column: str) -> np.ndarray:
     return table.reindex(pd.DatetimeIndex(starts)).to_numpy(dtype=float)
 
 
-def _actuals_on_grid(actuals: pd.DataFrame, starts: pd.Series, interval_minutes: int) -> tuple[np.ndarray, ...]:
-    """Offered, abandoned and AHT of the actuals summed onto the plan's intervals."""
+def _actuals_on_grid(actuals: pd.DataFrame, starts: pd.Series, interval_minutes: int,
+                     open_mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Offered, abandoned and AHT of the actuals summed onto the plan's intervals.
+
+    Actuals at the plan's interval or a finer one that divides it are summed exactly.
+    Coarser actuals would have to be split over the plan's intervals by a guess, so they
+    are refused, as are actuals that do not span the plan's open intervals (another
+    week's, or a partial export). Inside their span, an interval missing from the
+    actuals had no calls (ACD exports omit empty intervals).
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``actuals`` are coarser than the plan, not aligned to it, or do not cover it.
+    """
+    actual_minutes = infer_table_interval_minutes(actuals)
+    if actual_minutes is not None and (actual_minutes > interval_minutes or interval_minutes % actual_minutes):
+        raise InvalidArgumentError(
+            "actuals", f"{actual_minutes}-minute intervals",
+            f"intervals of {interval_minutes} minutes (the plan's) or a finer length that divides it; "
+            f"re-plan with interval_minutes: {actual_minutes} to judge the plan at the actuals' grain")
+    times = pd.to_datetime(actuals["interval_start"])
+    opened = pd.DatetimeIndex(starts[open_mask])
+    if len(opened):
+        span = "no rows" if times.empty else f"{times.min()} .. {times.max()}"
+        lo = times.min().floor(f"{interval_minutes}min") if len(times) else pd.Timestamp.max
+        hi = times.max() if len(times) else pd.Timestamp.min
+        outside = opened[(opened < lo) | (opened > hi)]
+        if len(outside):
+            raise InvalidArgumentError(
+                "actuals", span,
+                f"actuals spanning the plan's open intervals {opened[0]} .. {opened[-1]} "
+                f"({len(outside)} open interval(s) outside them, first {outside[0]})")
     frame = actuals.copy()
     frame["interval_start"] = pd.to_datetime(frame["interval_start"]).dt.floor(f"{interval_minutes}min")
     if "aht_seconds" in frame and "handle_time_sum_seconds" not in frame:
@@ -265,7 +297,8 @@ def evaluate_plan(
     projected = service_figures(targets, coverage["scheduled"].to_numpy(dtype=float) * kept, load, f_aht)[0]
     a_calls = a_abandoned = a_aht = arrival_seconds = None
     if actuals is not None:
-        a_calls, a_abandoned, a_aht = _actuals_on_grid(actuals, starts, minutes)
+        open_mask = f_calls > 0
+        a_calls, a_abandoned, a_aht = _actuals_on_grid(actuals, starts, minutes, open_mask)
         a_aht = np.where(np.isfinite(a_aht) & (a_aht > 0), a_aht, f_aht)
         if call_times is not None:
             origin = pd.Timestamp(starts.iloc[0])

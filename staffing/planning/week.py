@@ -33,6 +33,7 @@ from staffing.queueing.requirements import ServiceTargets, interval_requirements
 from staffing.roster import build_roster
 from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract
+from staffing.tables import COVERAGE_COLUMNS
 
 Progress = Callable[[str], None]
 
@@ -107,6 +108,25 @@ def project_service(
         [part["interval_start"] for _, part in merged.groupby("queue", sort=True)], ignore_index=True
     )
     return out
+
+
+def coverage_at(coverage: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
+    """The roster's coverage on the plan's intervals.
+
+    The roster works on a grid as fine as its start granularity (15 minutes for a
+    30-minute plan with quarter-hour starts). Each plan interval takes the *mean* of its
+    grid rows for every column, so agent-hours (mean agents x interval hours) are exactly
+    those of the finer grid, and ``required`` (constant within a plan interval) is kept.
+    """
+    if coverage.empty:
+        return coverage
+    starts = _wall(coverage["interval_start"])
+    step = (starts.iloc[1] - starts.iloc[0]) if len(starts) > 1 else pd.Timedelta(minutes=interval_minutes)
+    if step >= pd.Timedelta(minutes=interval_minutes):
+        return coverage
+    frame = coverage.assign(interval_start=starts.dt.floor(f"{interval_minutes}min"))
+    columns = [c for c in COVERAGE_COLUMNS if c != "interval_start"]
+    return frame.groupby("interval_start", sort=True)[columns].mean().reset_index()
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float:
@@ -207,8 +227,9 @@ def run_plan(
         progress=say,
     )
     say("projecting service")
-    service = project_service(requirements, result.coverage, lambda q: config.queue(q).targets, config.interval_minutes)
-    days, misses = day_table(service, result.coverage, config.interval_minutes, config.plan.peak_quantile)
+    coverage = coverage_at(result.coverage, config.interval_minutes)
+    service = project_service(requirements, coverage, lambda q: config.queue(q).targets, config.interval_minutes)
+    days, misses = day_table(service, coverage, config.interval_minutes, config.plan.peak_quantile)
     meta = PlanMeta(
         week_start=start,
         interval_minutes=config.interval_minutes,
@@ -221,6 +242,6 @@ def run_plan(
                              lower_bound=round(result.lower_bound, 4),
                              coverage_objective=round(result.coverage_objective, 4)),
     )
-    return Plan(meta=meta, roster=result.roster, coverage=result.coverage, agents=result.agents,
+    return Plan(meta=meta, roster=result.roster, coverage=coverage, agents=result.agents,
                 summary=roster_summary(result), forecast=frame, requirements=requirements, service=service,
                 days=days, peak_misses=misses, roster_result=result)
