@@ -29,7 +29,7 @@ import pandas as pd
 from staffing.executors import SerialExecutor, executor_options, open_executor
 from staffing.queueing.erlang import required_agents
 from staffing.queueing.requirements import ServiceTargets
-from staffing.whatif.sweep import ScenarioGrid, run_sweep
+from staffing.whatif import ScenarioGrid, run_sweep
 
 INTERVAL_MINUTES = 15
 

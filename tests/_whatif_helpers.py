@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from staffing.whatif.sweep import Scenario
+from staffing.whatif.grid import Scenario
 
 INTERVAL_MINUTES = 15
 

@@ -11,15 +11,16 @@ import pandas as pd
 from pydantic import ValidationError
 
 from staffing.cli._app import main
+from staffing.cli._common import flag_names
 from staffing.errors import InvalidArgumentError
 from staffing.executors import executor_options, open_executor
 from staffing.queueing.requirements import ServiceTargets
-from staffing.whatif.sweep import (
+from staffing.tables import infer_table_interval_minutes
+from staffing.whatif import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_FTE_HOURS_PER_WEEK,
     GRID_AXES,
     ScenarioGrid,
-    infer_interval_minutes,
     run_sweep,
 )
 
@@ -39,6 +40,14 @@ _OPTION_NAMES = {
     "model": "--model",
     "patience_seconds": "--patience-seconds",
     "fractional": "--fractional",
+}
+
+#: The library's argument names as this command's flags (errors are re-raised under these).
+_SWEEP_FLAGS: Final = {
+    "grid": "--grid",
+    "interval_minutes": "--interval-minutes",
+    "batch_size": "--batch-size",
+    "fte_hours_per_week": "--fte-hours",
 }
 
 
@@ -182,7 +191,8 @@ def whatif(
     from staffing.io.whatif import write_sweep
     from staffing.report import render_scenarios
 
-    grid = ScenarioGrid.parse(grid_specs)
+    with flag_names(_SWEEP_FLAGS):
+        grid = ScenarioGrid.parse(grid_specs)
     values = {
         "target_sl": target_sl, "answer_seconds": answer_seconds, "max_asa_seconds": max_asa_seconds,
         "max_occupancy": max_occupancy, "max_abandon": max_abandon, "shrinkage": shrinkage,
@@ -208,7 +218,11 @@ def whatif(
     else:
         frame, source = _baseline(forecast)
     base = _base_targets(values)
-    minutes = interval_minutes if interval_minutes is not None else infer_interval_minutes(frame)
+    # The interval length is decided here, once: the flag (or the config), else the project's
+    # rule (the most common step per queue, the shortest over queues).
+    minutes = interval_minutes if interval_minutes is not None else infer_table_interval_minutes(frame)
+    if minutes is None:
+        raise InvalidArgumentError("--interval-minutes", None, "a value (the forecast has one interval per queue)")
     # Starting a pool costs more than it saves below about a million rows (benchmarks/bench_whatif.py);
     # --workers asks for one anyway. Each rostered scenario is a long task: always worth a pool.
     small = scheduler is None and workers is None and roster is None and len(frame) * len(grid) < _POOL_MIN_ROWS
@@ -217,7 +231,7 @@ def whatif(
         click.echo(f"--roster: {len(grid)} roster optimisation(s) of up to about {roster.time_limit_seconds:g} s "
                    f"each ({options.describe()}); lower --roster-time-limit or the grid to go faster", err=True)
     started = time.perf_counter()
-    with open_executor(options) as executor:
+    with open_executor(options) as executor, flag_names(_SWEEP_FLAGS):
         result = run_sweep(frame, base, grid, interval_minutes=minutes, executor=executor,
                            batch_size=batch_size, fte_hours_per_week=fte_hours, roster=roster,
                            queue_targets=queue_targets)

@@ -22,7 +22,7 @@ from staffing.io.tables import (
     write_csv,
     write_json,
 )
-from staffing.whatif.sweep import SweepResult
+from staffing.whatif.aggregate import SweepResult
 
 #: With ``intervals_format="auto"``, interval tables with more rows than this are written
 #: as Parquet instead of CSV (a 1,000-scenario queue-week is 672,000 rows: 100 MB of CSV).

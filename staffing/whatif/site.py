@@ -22,7 +22,7 @@ from staffing.roster import build_roster
 from staffing.roster.config import RosterRules
 from staffing.roster.types import AgentContract
 from staffing.store import Store
-from staffing.whatif.sweep import Scenario
+from staffing.whatif.grid import Scenario
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def week_baseline(config: Config, week_start: dt.date, store: Store | None, hist
 
 @dataclass(frozen=True)
 class SiteRoster:
-    """A picklable :class:`staffing.whatif.sweep.RosterEvaluator`: the site's roster per scenario."""
+    """A picklable :class:`staffing.whatif.rostered.RosterEvaluator`: the site's roster per scenario."""
 
     agents: tuple[AgentContract, ...]
     rules: RosterRules

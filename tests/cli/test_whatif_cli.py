@@ -73,7 +73,12 @@ def test_whatif_help_lists_the_grid_axes() -> None:
     ("extra", "fragment"),
     [
         (["--grid", "speed=1,2"], "an axis among"),
-        (["--grid", "target_sl=1.5"], "--grid target_sl"),
+        # The library names grid[target_sl]; the command maps it to the flag the user typed.
+        (["--grid", "target_sl=1.5"], "--grid[target_sl]"),
+        (["--grid", "aht=-1000s"], "--grid[aht]"),
+        (["--grid", "model=erlang-a"], "--grid[scenario 1]"),
+        (["--fte-hours", "0"], "--fte-hours"),
+        (["--interval-minutes", "-15"], "--interval-minutes"),
         (["--target-sl", "1.5"], "--target-sl"),
         (["--workers", "0"], "workers"),
         (["--scheduler", "nonsense"], "scheduler"),
@@ -96,6 +101,38 @@ def test_whatif_reports_bad_forecast_rows(tmp_path: Path) -> None:
                           "--out-dir", str(tmp_path / "o"))
     assert code == 1
     assert "f.csv:3: column 'calls'" in stderr
+
+
+def test_whatif_infers_the_interval_length_by_the_project_rule(tmp_path: Path) -> None:
+    # A 15-minute day with the night missing (a 6-hour gap) and one stray row at 09:05:
+    # steps are 15 min (most of them), 360 min (the gap), 5 and 10 min (the stray row).
+    # staffing.tables' rule takes the most common step, 15; the shortest step would be 5.
+    fc = make_forecast(days=1).drop(columns="queue")
+    fc = fc[fc["interval_start"].dt.hour >= 6]
+    stray = pd.DataFrame({"interval_start": [pd.Timestamp("2026-03-02 09:05")], "calls": [0.0],
+                          "aht_seconds": [np.nan]})
+    path = tmp_path / "gappy.csv"
+    pd.concat([fc, stray]).sort_values("interval_start").to_csv(path, index=False)
+    code, _, stderr = run("--forecast", str(path), "--target-sl", "0.8", "--answer-seconds", "20",
+                          "--serial", "--out-dir", str(tmp_path / "o"))
+    assert code == 0, stderr
+    assert json.loads((tmp_path / "o" / "sweep.json").read_text())["interval_minutes"] == 15.0
+
+
+def test_whatif_asks_for_the_interval_length_of_a_single_interval(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("interval_start,calls,aht_seconds\n2026-03-02 09:00,10,180\n")
+    code, _, stderr = run("--forecast", str(path), "--target-sl", "0.8", "--answer-seconds", "20",
+                          "--out-dir", str(tmp_path / "o"))
+    assert code == 2 and "--interval-minutes" in stderr
+    # Given the length, one interval is a sweep: 10 calls x 180 s over 15 min = 2 Erlangs.
+    # By hand (Cooper's recurrence B(n) = A B(n-1) / (n + A B(n-1)), C = n B / (n - A (1 - B)),
+    # SL = 1 - C exp(-(n - A) 20 / 180)): n = 3 gives B 0.2105, C 0.4444, SL 0.602 < 0.8;
+    # n = 4 gives B 0.0952, C 0.1739, SL 0.861 >= 0.8, so 4 agents.
+    code, _, stderr = run("--forecast", str(path), "--target-sl", "0.8", "--answer-seconds", "20",
+                          "--interval-minutes", "15", "--serial", "--out-dir", str(tmp_path / "o"))
+    assert code == 0, stderr
+    assert pd.read_csv(tmp_path / "o" / "intervals.csv")["agents"].tolist() == [4]
 
 
 def test_whatif_needs_a_forecast(tmp_path: Path) -> None:
@@ -122,7 +159,7 @@ def test_intervals_format(forecast_csv: Path, tmp_path: Path) -> None:
 def test_auto_format_switches_to_parquet_for_large_tables(tmp_path: Path) -> None:
     from staffing.io.whatif import write_sweep
     from staffing.queueing.requirements import ServiceTargets
-    from staffing.whatif.sweep import ScenarioGrid, run_sweep
+    from staffing.whatif import ScenarioGrid, run_sweep
 
     result = run_sweep(make_forecast(days=1), ServiceTargets(target_sl=0.8, answer_seconds=20),
                        ScenarioGrid.parse(["volume=0.9,1.1"]), interval_minutes=15)

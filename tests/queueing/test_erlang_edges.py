@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pandas as pd
 import pytest
-from _erlang_reference import required_scalar
+from _erlang_reference import erlang_a_chain, erlang_c_mp, required_scalar
 from pydantic import ValidationError
 
 from staffing.errors import InvalidArgumentError
@@ -143,9 +144,22 @@ def test_required_n_meets_every_target_and_n_minus_1_misses_one(targets: dict[st
 
 
 def test_erlang_a_needs_fewer_agents_than_erlang_c() -> None:
+    # 100 calls x 180 s in 30 min = 10 Erlangs, 80% within 20 s.
+    # Erlang C from the 40-digit mpmath sum (_erlang_reference.erlang_c_mp), SL = 1 - C e^{-(n-A) 20/180}:
+    # n = 13 gives SL 0.79559 < 0.8, n = 14 gives 0.88835: 14 agents.
+    # Erlang A, patience 120 s, from the truncated birth-death chain (_erlang_reference.erlang_a_chain),
+    # SL of offered calls: n = 11 gives 0.74221 < 0.8, n = 12 gives 0.82558: 12 agents.
     c = erlang.required_agents(100, 180, 30, target_sl=0.8, answer_seconds=20)
     a = erlang.required_agents(100, 180, 30, target_sl=0.8, answer_seconds=20, model="erlang-a", patience_seconds=120)
+    assert float(c.agents_net) == 14.0
+    assert float(a.agents_net) == 12.0
     assert a.agents_net < c.agents_net
+    # The boundaries above, recomputed from the references (n - 1 misses the target, n meets it).
+    for n, meets in ((13, False), (14, True)):
+        sl_c = 1 - erlang_c_mp(n, 10) * mpmath.exp(-(n - 10) * mpmath.mpf(20) / 180)
+        assert (sl_c >= 0.8) is meets
+    for n, meets in ((11, False), (12, True)):
+        assert (erlang_a_chain(n, 10.0, 180.0, 120.0, 20.0)[2] >= 0.8) is meets
 
 
 def test_service_targets_validation() -> None:

@@ -14,7 +14,7 @@ from staffing.errors import InvalidArgumentError
 from staffing.queueing.requirements import ServiceTargets
 from staffing.report import render_scenarios
 from staffing.report.charts import efficient_frontier, scenario_chart
-from staffing.whatif.sweep import ScenarioGrid, SweepResult, run_sweep
+from staffing.whatif import ScenarioGrid, SweepResult, run_sweep
 
 BASE = ServiceTargets(target_sl=0.8, answer_seconds=20, shrinkage=0.25, patience_seconds=120)
 GRID = ScenarioGrid.parse(["target_sl=0.7,0.8,0.9", "model=erlang-c,erlang-a", "patience_seconds=120"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _erlang_reference import erlang_a_chain, required_scalar
 from click.testing import CliRunner
 
 from staffing.cli import main
@@ -56,7 +58,45 @@ def test_sweep_without_a_published_forecast_forecasts_the_week(tmp_path: Path, s
     assert "nothing published" in (out / "sweep.json").read_text()
     scenarios = pd.read_csv(out / "scenarios.csv")
     hours = dict(zip(scenarios["model"], scenarios["agent_hours_per_week"], strict=True))
+    # Each figure recomputed interval by interval from the independent references of
+    # tests/_erlang_reference.py (Erlang C by Cooper's recurrence, Erlang A from the truncated
+    # birth-death chain) with example.yaml's targets: 80/20, occupancy <= 0.9, shrinkage 0.3.
+    intervals = pd.read_csv(out / "intervals.csv")
+    days = pd.to_datetime(intervals["interval_start"], utc=True).dt.date.nunique()
+    model_of = dict(zip(scenarios["scenario"], scenarios["model"], strict=True))
+    for scenario, rows in intervals.groupby("scenario"):
+        agents = [reference_agents(model_of[scenario], row.calls * row.aht_seconds / 900.0, row.aht_seconds,
+                                   int(row.agents_net))
+                  for row in rows.itertuples()]
+        # Agent-hours a week = sum(agents) x 15 min / 60 x 7 / days of the forecast.
+        assert hours[model_of[scenario]] == pytest.approx(sum(agents) * 0.25 * 7 / days, rel=1e-12)
     assert hours["erlang-a"] < hours["erlang-c"]  # callers who hang up need fewer agents
+
+
+def reference_agents(model: str, load: float, aht: float, guess: int) -> int:
+    """Scheduled agents of one interval under example.yaml's targets, from the test references.
+
+    ``guess`` (the sweep's own answer) only saves steps: the walk up to the first count that
+    meets every target and down while one fewer still does ends at the smallest such count
+    whatever the start, since the service level rises and the occupancy falls with agents.
+    """
+    if load == 0:
+        return 0
+    if model == "erlang-c":
+        net = required_scalar(load, aht, 20.0, 0.8, None, 0.9)
+    else:
+        def meets(n: int) -> bool:
+            if n == 0:
+                return False
+            _, abandon, sl = erlang_a_chain(n, load, aht, 120.0, 20.0)
+            return sl >= 0.8 * (1 - 1e-12) and load * (1 - abandon) / n <= 0.9 * (1 + 1e-12)
+
+        net = max(guess, 0)
+        while not meets(net):
+            net += 1
+        while net > 0 and meets(net - 1):
+            net -= 1
+    return math.ceil(net / 0.7 - 1e-9)  # shrinkage 0.3: agents = ceil(net / (1 - 0.3))
 
 
 def small_site(tmp_path: Path, agents: int = 8) -> Path:

@@ -10,7 +10,7 @@ from _whatif_helpers import INTERVAL_MINUTES, fixed_headcount, make_forecast
 from staffing.errors import InvalidArgumentError
 from staffing.queueing.erlang import required_agents, service_level
 from staffing.queueing.requirements import ServiceTargets
-from staffing.whatif.sweep import Scenario, ScenarioGrid, infer_interval_minutes, run_sweep
+from staffing.whatif import Scenario, ScenarioGrid, run_sweep
 
 
 def one_by_one(forecast: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -172,12 +172,6 @@ def test_timezone_aware_forecast_keeps_local_days() -> None:
                        interval_minutes=INTERVAL_MINUTES)
     assert str(result.intervals["interval_start"].dt.tz) == "Europe/London"
     assert [str(d) for d in result.daily["date"]] == ["2026-03-02", "2026-03-03"]
-
-
-def test_infer_interval_minutes() -> None:
-    assert infer_interval_minutes(make_forecast(days=1, queues=("a", "b"))) == 15.0
-    with pytest.raises(InvalidArgumentError, match="interval-minutes"):
-        infer_interval_minutes(make_forecast(days=1).iloc[:1])
 
 
 @pytest.mark.parametrize(
