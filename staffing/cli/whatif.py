@@ -25,7 +25,7 @@ from staffing.whatif import (
 )
 
 if TYPE_CHECKING:
-    from staffing.whatif.site import SiteRoster
+    from staffing.whatif.site import PlanRoster, SiteRoster
 
 #: Below this many scenario x interval rows a staffing-only sweep runs in this process.
 _POOL_MIN_ROWS: Final = 1_000_000
@@ -89,6 +89,24 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
     return baseline.frame, baseline.source, targets, roster, float(config.interval_minutes)
 
 
+def _from_plan(plan_dir: Path, with_roster: bool
+               ) -> tuple[pd.DataFrame, str, dict[str, dict[str, Any]], PlanRoster | None, float]:
+    """Baseline, source, targets per queue, the plan's fixed roster and interval length from a plan."""
+    from staffing.io.plan import read_plan
+    from staffing.whatif.site import PlanRoster
+
+    plan = read_plan(plan_dir)
+    if plan.forecast is None:
+        raise InvalidArgumentError("--plan", str(plan_dir), "a plan directory with forecast.csv (from staffing plan)")
+    frame = plan.forecast
+    queues = plan.meta.queue_targets or {"default": plan.meta.targets}
+    if "queue" not in frame.columns:
+        frame = frame.assign(queue=next(iter(queues)))
+    targets = {name: t.model_dump() for name, t in queues.items()}
+    roster = PlanRoster.of(plan) if with_roster else None
+    return frame, f"forecast of the plan in {plan_dir}", targets, roster, float(plan.meta.interval_minutes)
+
+
 def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
     """The baseline forecast and where it came from (``--config`` will add the store)."""
     from staffing.io.requirements import read_forecast as read_baseline_forecast
@@ -111,6 +129,10 @@ def _baseline(forecast: Path | None) -> tuple[pd.DataFrame, str]:
 @click.option("--roster-time-limit", type=float, default=None,
               help="Roster budget per scenario in seconds (default: config plan.time_limit_seconds).")
 @click.option("--store", "store_url", default=None, metavar="URL", help="With --config: store URL overriding the config's.")
+@click.option("--plan", "plan_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A plan directory (staffing plan --out-dir): the baseline is its forecast with each queue's "
+                   "targets and its interval length; --roster keeps its roster fixed and reports the service it "
+                   "gives in every scenario.")
 @click.option("--forecast", type=click.Path(dir_okay=False, path_type=Path),
               help="Baseline forecast CSV/Parquet: interval_start, calls, aht_seconds (+ queue). Never modified.")
 @click.option("--interval-minutes", type=float, default=None,
@@ -154,6 +176,7 @@ def whatif(
     with_roster: bool,
     roster_time_limit: float | None,
     store_url: str | None,
+    plan_dir: Path | None,
     forecast: Path | None,
     interval_minutes: float | None,
     target_sl: float | None,
@@ -198,13 +221,20 @@ def whatif(
         "max_occupancy": max_occupancy, "max_abandon": max_abandon, "shrinkage": shrinkage,
         "model": model, "patience_seconds": patience_seconds, "fractional": fractional,
     }
-    roster: SiteRoster | None = None
+    roster: SiteRoster | PlanRoster | None = None
     queue_targets: dict[str, ServiceTargets] | None = None
-    if config_path is not None:
+    if config_path is not None and plan_dir is not None:
+        raise InvalidArgumentError("--plan", str(plan_dir), "not together with --config (choose one baseline)")
+    if config_path is not None or plan_dir is not None:
         if forecast is not None:
-            raise InvalidArgumentError("--forecast", str(forecast), "not together with --config (the config names the baseline)")
-        frame, source, config_targets, roster, config_minutes = _from_config(
-            config_path, week_start, store_url, with_roster, roster_time_limit)
+            raise InvalidArgumentError("--forecast", str(forecast),
+                                       "not together with --config or --plan (they name the baseline)")
+        if config_path is not None:
+            frame, source, config_targets, roster, config_minutes = _from_config(
+                config_path, week_start, store_url, with_roster, roster_time_limit)
+        else:
+            assert plan_dir is not None
+            frame, source, config_targets, roster, config_minutes = _from_plan(plan_dir, with_roster)
         # Options given on the command line override the config's targets (--fractional only turns it on).
         overrides = {k: v for k, v in values.items() if v is not None and not (k == "fractional" and not v)}
         # Each queue keeps its own targets; the first queue's are the summary's base.
@@ -214,7 +244,7 @@ def whatif(
         values = {**next(iter(config_targets.values())), **overrides}
         interval_minutes = interval_minutes if interval_minutes is not None else config_minutes
     elif week_start is not None or with_roster:
-        raise InvalidArgumentError("--week-start/--roster", None, "--config (the site's agents, rules and store)")
+        raise InvalidArgumentError("--week-start/--roster", None, "--config or --plan (the site's agents or a plan's roster)")
     else:
         frame, source = _baseline(forecast)
     base = _base_targets(values)
@@ -227,7 +257,9 @@ def whatif(
     # --workers asks for one anyway. Each rostered scenario is a long task: always worth a pool.
     small = scheduler is None and workers is None and roster is None and len(frame) * len(grid) < _POOL_MIN_ROWS
     options = executor_options(workers=workers, scheduler=scheduler, serial=serial or small)
-    if roster is not None:
+    from staffing.whatif.site import SiteRoster as RebuiltRoster
+
+    if isinstance(roster, RebuiltRoster):
         click.echo(f"--roster: {len(grid)} roster optimisation(s) of up to about {roster.time_limit_seconds:g} s "
                    f"each ({options.describe()}); lower --roster-time-limit or the grid to go faster", err=True)
     started = time.perf_counter()

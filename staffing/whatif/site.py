@@ -17,6 +17,7 @@ import pandas as pd
 
 from staffing.config import Config
 from staffing.forecast import forecast
+from staffing.planning.model import Plan
 from staffing.planning.week import roster_requirement
 from staffing.roster import build_roster
 from staffing.roster.config import RosterRules
@@ -81,3 +82,28 @@ class SiteRoster:
             lookup = coverage.set_index("interval_start")["scheduled"]
             return pd.DataFrame({"interval_start": times.to_numpy(), "scheduled": wall.map(lookup).fillna(0.0).to_numpy()})
         return coverage
+
+
+@dataclass(frozen=True)
+class PlanRoster:
+    """A picklable :class:`staffing.whatif.rostered.RosterEvaluator`: a published plan's roster, fixed.
+
+    Every scenario is judged against the head count the plan already scheduled (the
+    roster is not rebuilt), which answers "how does this week's rota hold if volume is
+    10% higher?". Returns ``interval_start, scheduled`` on the requirement's times.
+    """
+
+    coverage: pd.DataFrame
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanRoster:
+        """The evaluator for ``plan`` (only its coverage is kept, so it pickles small)."""
+        return cls(plan.coverage[["interval_start", "scheduled"]].copy())
+
+    def __call__(self, scenario: Scenario, requirement: pd.DataFrame) -> pd.DataFrame:
+        times = requirement["interval_start"]
+        wall = times.dt.tz_localize(None) if getattr(times.dt, "tz", None) is not None else times
+        lookup = self.coverage.groupby("interval_start")["scheduled"].mean()
+        scheduled = wall.map(lookup).fillna(0.0).to_numpy(dtype=float)
+        frame = pd.DataFrame({"interval_start": times.to_numpy(), "scheduled": scheduled})
+        return frame.drop_duplicates("interval_start").reset_index(drop=True)

@@ -167,3 +167,29 @@ def test_auto_format_switches_to_parquet_for_large_tables(tmp_path: Path) -> Non
     assert "intervals.csv" in names and "intervals.parquet" not in names  # 192 rows: not above the threshold
     names = {p.name for p in write_sweep(result, tmp_path / "large", parquet_min_rows=191)}
     assert "intervals.parquet" in names and "intervals.csv" not in names
+
+
+def test_plan_roster_is_judged_fixed_under_each_scenario(tmp_path: Path) -> None:
+    """``--plan DIR --roster``: the plan's own head count against +0% and +20% volume.
+
+    Expected figures come from the scalar Erlang C reference (tests/_erlang_reference.py,
+    an independent per-interval formula): SL(n = scheduled, A = calls x AHT / 3600 s, T = 20 s)
+    with the fixture's targets (shrinkage 0), pooled over the week by calls.
+    """
+    from _erlang_reference import sl_scalar
+    from _plan_fixture import coverage_frame, forecast_frame, write_plan
+
+    plan = write_plan(tmp_path / "plan")
+    code, _, err = run("--plan", str(plan), "--roster", "--grid", "volume=1.0,1.2", "--out-dir", str(tmp_path / "w"))
+    assert code == 0, err
+    scenarios = pd.read_csv(tmp_path / "w" / "scenarios.csv")
+    cov, fc = coverage_frame(), forecast_frame()
+    for factor, row in zip((1.0, 1.2), scenarios.itertuples(), strict=True):
+        calls = fc["calls"].to_numpy() * factor
+        load = calls * fc["aht_seconds"].to_numpy() / 3600.0
+        sl = [sl_scalar(int(n), a, aht, 20.0) if n > a else 0.0
+              for n, a, aht in zip(cov["scheduled"], load, fc["aht_seconds"], strict=True)]
+        expected = float(np.sum(np.asarray(sl) * calls) / np.sum(calls))
+        assert row.scheduled_service_level == pytest.approx(expected, rel=1e-9)
+        # The fixed roster's hours do not change with the scenario: 33 agent-hours in the fixture.
+        assert row.scheduled_agent_hours == pytest.approx(float(cov["scheduled"].sum()))
