@@ -191,7 +191,7 @@ def _dask_executor(opts: ExecutorOptions) -> Iterator[Executor]:
         from distributed import Client
     except ImportError:
         raise ConfigError(
-            f"--scheduler {opts.scheduler} needs Dask distributed, which is not installed: "
+            f"scheduler {opts.scheduler} needs Dask distributed, which is not installed: "
             f"{DASK_EXTRA_HINT}",
             key="scheduler",
         ) from None

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from staffing.cli._app import main
+from staffing.cli._common import flag_names
 from staffing.errors import InvalidArgumentError
 from staffing.io.evaluation import read_call_log, write_evaluation
 from staffing.io.plan import read_plan
@@ -62,7 +63,8 @@ def evaluate_command(plan_dir: Path, actuals: Path | None, call_log: Path | None
     if call_log is not None and frame is None:
         raise InvalidArgumentError("--calls", str(call_log), "together with --actuals (handle times and abandonment)")
     calls = read_call_log(call_log, plan.meta.timezone) if call_log is not None else None
-    result = evaluate_plan(plan, frame, settings, answer_seconds=answer_seconds, call_times=calls)
+    with flag_names({"actuals": "--actuals", "plan": "--plan", "answer_seconds": "--answer-seconds"}):
+        result = evaluate_plan(plan, frame, settings, answer_seconds=answer_seconds, call_times=calls)
     write_evaluation(result, out_dir)
     what = "achieved" if result.achieved_service_level is not None else "simulated (against the forecast)"
     column = "achieved_service_level" if result.achieved_service_level is not None else "simulated_service_level"
