@@ -126,7 +126,7 @@ def test_bulk_path_equals_row_by_row_reference(store: Store, tmp_path: Path) -> 
     frame.loc[5, "aht_seconds"] = np.nan
     store.import_history(frame)
     ref = Store.open(f"sqlite:///{tmp_path / 'ref.db'}")
-    with ref.transaction() as conn:
+    with ref.engine.begin() as conn:
         conn.execute(sa.insert(store_schema.queues).values(queue="q1", timezone=None, created_at=pd.Timestamp("2024-01-01").to_pydatetime()))
         for row in frame.itertuples():
             aht = None if pd.isna(row.aht_seconds) else float(row.aht_seconds)
