@@ -73,7 +73,7 @@ def weekly_profile(history: pd.DataFrame, horizon: pd.DatetimeIndex) -> Forecast
 def row_by_row(url: str, frame: pd.DataFrame) -> float:
     store = Store.open(url)
     t0 = time.perf_counter()
-    with store.transaction() as conn:
+    with store.engine.begin() as conn:
         for queue in frame["queue"].unique():
             conn.execute(sa.insert(store_schema.queues).values(queue=queue, timezone=None, created_at=pd.Timestamp.now().to_pydatetime()))
         seconds = pd.DatetimeIndex(frame["interval_start"]).as_unit("s").asi8

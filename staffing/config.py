@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from staffing.forecast.settings import WEEKDAYS, ForecastSettings
+from staffing.planning.nightly import ReforecastSettings
 from staffing.queueing.requirements import ServiceTargets
 from staffing.roster.config import RosterRules
 from staffing.tables import divides_day
@@ -107,41 +108,6 @@ class PlanConfig(_Strict):
     peak_quantile: float = Field(default=0.8, ge=0, lt=1)
 
 
-class ReforecastConfig(_Strict):
-    """Settings of the nightly ``staffing reforecast``.
-
-    Attributes
-    ----------
-    actuals
-        File of new actuals imported each night (default: ``history.path``). Re-importing
-        rows already stored changes nothing.
-    horizon_days
-        Days forecast from the first midnight after the last actual.
-    publish
-        Publish each new version.
-    drift_wape_threshold
-        Warn when the in-force forecast's WAPE over ``drift_window_days`` exceeds this.
-    lock_timeout_seconds
-        Wait this long for a running reforecast; 0: exit at once with a message.
-    on_conflict
-        Stored actuals that changed: ``reject`` the run or record a ``revise``-ion.
-    queue_errors
-        A queue whose forecast fails: ``fail`` the run or ``skip`` the queue.
-    summary_path
-        Also write the JSON run summary to this file.
-    """
-
-    actuals: Path | None = None
-    horizon_days: int = Field(default=14, ge=1, le=400)
-    publish: bool = True
-    drift_wape_threshold: float = Field(default=0.25, gt=0)
-    drift_window_days: int = Field(default=7, ge=1, le=366)
-    lock_timeout_seconds: float = Field(default=0.0, ge=0)
-    on_conflict: Literal["reject", "revise"] = "reject"
-    queue_errors: Literal["fail", "skip"] = "fail"
-    summary_path: Path | None = None
-
-
 class Config(_Strict):
     """A whole site configuration (the YAML file), validated once.
 
@@ -159,7 +125,7 @@ class Config(_Strict):
     agents: Path
     roster: RosterRules = Field(default_factory=RosterRules)
     plan: PlanConfig = Field(default_factory=PlanConfig)
-    reforecast: ReforecastConfig = Field(default_factory=ReforecastConfig)
+    reforecast: ReforecastSettings = Field(default_factory=ReforecastSettings)
 
     _divides_day = field_validator("interval_minutes")(divides_day)
 
@@ -173,6 +139,19 @@ class Config(_Strict):
             data = {**data, "forecast": {**data["forecast"], "interval_minutes": minutes}}
         elif isinstance(data, dict) and "forecast" not in data:
             data = {**data, "forecast": {"interval_minutes": data.get("interval_minutes", 15)}}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reforecast_site_keys(cls, data: Any) -> Any:
+        # ``reforecast:`` is the library's ReforecastSettings; its interval and model are
+        # the site's, so writing them in the section would silently disagree with them.
+        section = data.get("reforecast") if isinstance(data, dict) else None
+        if isinstance(section, dict):
+            homes = {"interval_minutes": "the top-level interval_minutes", "model": "the forecast: section"}
+            for key, home in homes.items():
+                if key in section:
+                    raise ValueError(f"reforecast.{key}: set {home} instead")
         return data
 
     @model_validator(mode="after")

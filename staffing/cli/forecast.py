@@ -117,26 +117,25 @@ def forecast_command(history_path: Path, column_map: str | None, queue: str | No
 
 def _store_versions(table: pd.DataFrame, history: pd.DataFrame, settings: ForecastSettings, publish: bool,
                     store_url: str | None) -> None:
-    """Keep each queue's forecast as a version (data cutoff: the end of the history used)."""
-    from staffing.forecast.api import FORECAST_COLUMNS
-    from staffing.store import Store, default_store_url
+    """Keep each queue's forecast as a version (data cutoff rule: :mod:`staffing.store.recording`)."""
+    from staffing.errors import StaffingError
+    from staffing.store import Store, default_store_url, record_forecast
 
     store = Store.open(store_url or default_store_url())
     run = store.start_run("forecast")
-    first_day = pd.Timestamp(table["interval_start"].min())
-    used = history[history["interval_start"] < first_day]
-    cutoff = pd.Timestamp(used["interval_start"].max()) + pd.Timedelta(minutes=settings.interval_minutes)
-    queues = [(str(q), part) for q, part in table.groupby("queue")] if "queue" in table.columns else [
-        (str(history["queue"].iloc[0]) if "queue" in history.columns else "default", table)]
-    with store.transaction() as conn:
-        for name, part in queues:
-            version = store.create_forecast_version(
-                name, part[list(FORECAST_COLUMNS)].reset_index(drop=True), model_name=settings.model,
-                model_params=settings.model_dump(mode="json"), data_cutoff=cutoff,
-                interval_minutes=settings.interval_minutes, run_id=run.run_id, conn=conn)
-            if publish:
-                store.publish(version.version_id, run_id=run.run_id, conn=conn)
-            click.echo(f"queue {name}: stored version {version.version_id}{' (published)' if publish else ' (draft)'}", err=True)
+    history_end = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=settings.interval_minutes)
+    queue = str(history["queue"].iloc[0]) if "queue" in history.columns else "default"
+    try:
+        recorded = record_forecast(store, table, history_end=history_end, interval_minutes=settings.interval_minutes,
+                                   model_name=settings.model, model_params=settings.model_dump(mode="json"),
+                                   publish=publish, queue=queue, run_id=run.run_id)
+    except StaffingError as exc:
+        store.finish_run(run.run_id, "failed", error=str(exc))
+        raise
+    for r in recorded.versions:
+        click.echo(f"queue {r.queue}: stored version {r.version.version_id}{' (published)' if recorded.published else ' (draft)'}", err=True)
+    if recorded.draft_reason is not None:
+        click.echo(f"note: not published: {recorded.draft_reason} (a past week is never put in force)", err=True)
     store.finish_run(run.run_id, "ok")
 
 

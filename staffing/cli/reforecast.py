@@ -42,17 +42,10 @@ def reforecast_command(config_path: Path, actuals: Path | None, store_url: str |
     config = load_config(config_path)
     r = config.reforecast
     try:
-        settings = ReforecastSettings(
-            horizon_days=r.horizon_days,
-            interval_minutes=config.interval_minutes,
-            publish=r.publish,
-            queues=None,
-            on_conflict=r.on_conflict,
-            queue_errors=r.queue_errors,
-            drift_wape_threshold=r.drift_wape_threshold,
-            drift_window_days=r.drift_window_days,
-            lock_timeout_seconds=r.lock_timeout_seconds,
-            model=config.forecast.model_dump(mode="json"),
+        # The config's reforecast: section is the library's settings model; the interval
+        # and the model come from the site's top-level interval_minutes and forecast:.
+        settings = ReforecastSettings.model_validate(
+            {**r.model_dump(), "interval_minutes": config.interval_minutes, "model": config.forecast.model_dump(mode="json")}
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigError(str(exc), file=str(config_path), key="reforecast") from None

@@ -1,9 +1,9 @@
 """The nightly reforecast: import actuals, refit, version, publish, score, warn on drift.
 
 Everything a run writes (history, versions, publications, scores) is written in ONE
-database transaction under the store's run lock, so a crash or ``kill -9`` at any point
-leaves the store exactly as the previous run left it (the run's record then says
-``failed``/abandoned). Running again on the same data creates no new version: each
+database transaction (one :meth:`~staffing.store.Store.unit_of_work`) under the store's
+run lock, so a crash or ``kill -9`` at any point leaves the store exactly as the
+previous run left it (the run's record then says ``failed``/abandoned). Running again on the same data creates no new version: each
 version carries a fingerprint of its inputs (the queue's stored history, the model and
 its settings, the horizon and the code version) and an equal fingerprint is reused.
 """
@@ -19,16 +19,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from staffing import __version__
 from staffing.errors import StaffingError, StoreError
-from staffing.store import FORECAST_COLUMNS, ImportResult, Store
+from staffing.store import FORECAST_COLUMNS, ImportResult, Store, UnitOfWork, record_forecast
 from staffing.store.timecodec import naive_utc, to_seconds
 from staffing.tables import divides_day
 
@@ -64,6 +64,11 @@ class Forecaster(Protocol):
 class ReforecastSettings(BaseModel):
     """Settings of a nightly reforecast (validated; unknown keys are errors).
 
+    The one model of these settings: the library takes it, and it is the ``reforecast:``
+    section of the site config (:class:`staffing.config.Config`), where
+    ``interval_minutes`` and ``model`` are not written but come from the config's
+    top-level ``interval_minutes`` and ``forecast:`` section.
+
     Attributes
     ----------
     horizon_days
@@ -87,6 +92,13 @@ class ReforecastSettings(BaseModel):
         Wait this long for a running reforecast to finish; ``0``: fail at once.
     model
         The configured model (name, parameters): part of the idempotency fingerprint.
+    actuals
+        File of new actuals the ``staffing reforecast`` command imports each night
+        (``None``: the config's ``history.path``); :func:`run_reforecast` takes the
+        table itself and ignores this.
+    summary_path
+        File the ``staffing reforecast`` command also writes the JSON run summary to;
+        ignored by :func:`run_reforecast`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -101,6 +113,8 @@ class ReforecastSettings(BaseModel):
     drift_window_days: int = Field(default=7, ge=1, le=366)
     lock_timeout_seconds: float = Field(default=0.0, ge=0)
     model: dict[str, Any] = Field(default_factory=dict)
+    actuals: Path | None = None
+    summary_path: Path | None = None
 
     _divides_day = field_validator("interval_minutes")(divides_day)
 
@@ -331,8 +345,8 @@ def run_reforecast(
             log.warning("run %s had not finished (killed or crashed); marked failed, its writes were rolled back", rid)
         store.start_run(REFORECAST_COMMAND, run_id=run_id, now=now)
         try:
-            with store.transaction() as conn:
-                imported, outcomes, scores, drift = _run_in_transaction(store, conn, new_history, forecaster, settings, clock, run_id, now, source)
+            with store.unit_of_work() as work:
+                imported, outcomes, scores, drift = _run_in_transaction(work, new_history, forecaster, settings, clock, run_id, now, source)
                 commit_start = time.perf_counter()
             clock.seconds["commit"] = time.perf_counter() - commit_start
         except BaseException as exc:
@@ -379,8 +393,7 @@ def run_reforecast(
 
 
 def _run_in_transaction(
-    store: Store,
-    conn: sa.Connection,
+    work: UnitOfWork,
     new_history: pd.DataFrame | None,
     forecaster: Forecaster,
     settings: ReforecastSettings,
@@ -391,31 +404,30 @@ def _run_in_transaction(
 ) -> tuple[ImportResult, list[QueueOutcome], int, list[DriftWarning]]:
     with clock.stage("import"):
         if new_history is not None and len(new_history):
-            imported = store.import_history(new_history, on_conflict=settings.on_conflict, source=source, run_id=run_id, conn=conn)
+            imported = work.import_history(new_history, on_conflict=settings.on_conflict, source=source, run_id=run_id)
         else:
             imported = ImportResult(inserted=0, unchanged=0)
     log.info("imported %d new interval(s), %d unchanged, %d revised", imported.inserted, imported.unchanged, imported.revised)
-    queues = list(settings.queues) if settings.queues is not None else store.queues(conn)
-    known = set(store.queues(conn))
+    queues = list(settings.queues) if settings.queues is not None else work.queues()
+    known = set(work.queues())
     outcomes: list[QueueOutcome] = []
     for queue in queues:
         if queue not in known:
-            raise StoreError(f"queue {queue!r} has no history in store {store.url_display}")
-        outcomes.append(_reforecast_queue(store, conn, queue, forecaster, settings, clock, run_id, now))
+            raise StoreError(f"queue {queue!r} has no history in store {work.url_display}")
+        outcomes.append(_reforecast_queue(work, queue, forecaster, settings, clock, run_id, now))
     scores = 0
     drift: list[DriftWarning] = []
     with clock.stage("scoring"):
         for queue in queues:
-            scores += len(store.score_published(queue, run_id=run_id, now=now, conn=conn))
-            warning = _drift(store, conn, queue, settings)
+            scores += len(work.score_published(queue, run_id=run_id, now=now))
+            warning = _drift(work, queue, settings)
             if warning is not None:
                 drift.append(warning)
     return imported, outcomes, scores, drift
 
 
 def _reforecast_queue(
-    store: Store,
-    conn: sa.Connection,
+    work: UnitOfWork,
     queue: str,
     forecaster: Forecaster,
     settings: ReforecastSettings,
@@ -424,21 +436,21 @@ def _reforecast_queue(
     now: dt.datetime | pd.Timestamp | None,
 ) -> QueueOutcome:
     with clock.stage("read"):
-        history = store.history(queue, conn=conn)
+        history = work.history(queue)
         if history.empty:
             return QueueOutcome(queue, "skipped", message="no history")
         last_actual = pd.Timestamp(history["interval_start"].iloc[-1])
         horizon = forecast_horizon(last_actual, settings)
         fingerprint = input_fingerprint(queue, history, horizon, settings, forecaster)
         cutoff = last_actual + pd.Timedelta(minutes=settings.interval_minutes)
-        existing = store.find_version(queue, fingerprint, conn=conn)
+        existing = work.find_version(queue, fingerprint)
     step = pd.Timedelta(minutes=settings.interval_minutes)
     span = {"data_cutoff": str(cutoff), "horizon_start": str(horizon[0]), "horizon_end": str(horizon[-1] + step)}
     if existing is not None:
         published = existing.status == "published"
         if settings.publish and not published:
             with clock.stage("write"):
-                store.publish(existing.version_id, run_id=run_id, now=now, conn=conn)
+                work.publish(existing.version_id, run_id=run_id, now=now)
             published = True
         log.info("queue %s: inputs unchanged, keeping version %d", queue, existing.version_id)
         return QueueOutcome(queue, "unchanged", existing.version_id, published, model_name=existing.model_name, data_cutoff=span["data_cutoff"], horizon_start=span["horizon_start"], horizon_end=span["horizon_end"])
@@ -452,38 +464,40 @@ def _reforecast_queue(
             log.error("queue %s: forecast failed, skipped: %s", queue, exc)
             return QueueOutcome(queue, "failed", message=f"{type(exc).__name__}: {exc}", data_cutoff=span["data_cutoff"], horizon_start=span["horizon_start"], horizon_end=span["horizon_end"])
     with clock.stage("write"):
-        version = store.create_forecast_version(
-            queue,
+        # The horizon starts at or after the cutoff, so the data cutoff rule never turns
+        # a publication into a draft here.
+        recorded = record_forecast(
+            work,
             values,
+            history_end=cutoff,
+            interval_minutes=settings.interval_minutes,
             model_name=result.model_name,
             model_params=result.model_params,
-            data_cutoff=cutoff,
-            interval_minutes=settings.interval_minutes,
-            horizon_start=horizon[0],
-            horizon_end=horizon[-1] + pd.Timedelta(minutes=settings.interval_minutes),
+            publish=settings.publish,
+            queue=queue,
             run_id=run_id,
             input_fingerprint=fingerprint,
-            created_at=now,
-            conn=conn,
+            horizon_start=horizon[0],
+            horizon_end=horizon[-1] + step,
+            now=now,
         )
-        if settings.publish:
-            store.publish(version.version_id, run_id=run_id, now=now, conn=conn)
+    version = recorded.versions[0].version
     log.info("queue %s: version %d (%s) for %s..%s", queue, version.version_id, result.model_name, horizon[0], horizon[-1])
-    return QueueOutcome(queue, "created", version.version_id, settings.publish, forecast_calls=float(values["calls"].sum()), model_name=result.model_name, data_cutoff=span["data_cutoff"], horizon_start=span["horizon_start"], horizon_end=span["horizon_end"])
+    return QueueOutcome(queue, "created", version.version_id, recorded.published, forecast_calls=float(values["calls"].sum()), model_name=result.model_name, data_cutoff=span["data_cutoff"], horizon_start=span["horizon_start"], horizon_end=span["horizon_end"])
 
 
-def _drift(store: Store, conn: sa.Connection, queue: str, settings: ReforecastSettings) -> DriftWarning | None:
-    last_s = store.last_actual_seconds(queue, conn=conn)
+def _drift(work: UnitOfWork, queue: str, settings: ReforecastSettings) -> DriftWarning | None:
+    last_s = work.last_actual_seconds(queue)
     if last_s is None:
         return None
-    zone = store.queue_timezone(queue, conn=conn)
+    zone = work.queue_timezone(queue)
     last = pd.Timestamp(last_s, unit="s")
     # The window is whole local calendar days, computed on wall-clock time (DST-safe).
     last_wall = last.tz_localize("UTC").tz_convert(zone).tz_localize(None) if zone else last
     end_wall = last_wall.normalize() + pd.Timedelta(days=1)
     start_wall = end_wall - pd.Timedelta(days=settings.drift_window_days)
     start, end = (start_wall.tz_localize(zone), end_wall.tz_localize(zone)) if zone else (start_wall, end_wall)
-    pairs = store.actual_vs_forecast(queue, start, end, conn=conn)
+    pairs = work.actual_vs_forecast(queue, start, end)
     actual = float(pairs["actual_calls"].sum()) if len(pairs) else 0.0
     if actual <= 0:
         return None

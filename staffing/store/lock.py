@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from staffing.errors import LockBusyError, StoreError
 from staffing.store import schema
+from staffing.store._db import write_transaction
 from staffing.store.engine import sqlite_file
 from staffing.store.timecodec import utcnow
 
@@ -154,7 +155,7 @@ class StoreLock:
     def _record_holder(self) -> None:
         now = utcnow()
         table = schema.locks
-        with self.store.transaction() as conn:
+        with write_transaction(self.store.engine, self.store.url_display) as conn:
             row = conn.execute(sa.select(table).where(table.c.name == self.name)).mappings().first()
             if row is not None:
                 self.stale_holder = LockHolder(**dict(row))
@@ -174,7 +175,7 @@ class StoreLock:
     def release(self) -> None:
         """Delete the holder row and release the lock."""
         try:
-            with self.store.transaction() as conn:
+            with write_transaction(self.store.engine, self.store.url_display) as conn:
                 table = schema.locks
                 conn.execute(
                     sa.delete(table).where(table.c.name == self.name, table.c.pid == os.getpid())

@@ -101,3 +101,38 @@ def test_forecast_publish_stores_a_published_version(tmp_path: Path, store_url: 
     stored = Store.open(store_url).version_values(versions[1].version_id)
     assert stored["calls"].sum() == pytest.approx(pd.read_csv(tmp_path / "b.csv")["calls"].sum(), rel=1e-9)
 
+
+
+def test_forecast_publish_of_a_past_week_stays_a_draft(tmp_path: Path, store_url: str) -> None:
+    # The history runs to Sun 25 Oct 2026 21:45 BST; a week starting Mon 19 Oct is in the past.
+    args = ["forecast", "--history", str(CONFIGS / "data" / "example_history.csv"), "--timezone", "Europe/London",
+            "--interval-minutes", "15", "--start", "2026-10-19", "--horizon", "day", "--out", str(tmp_path / "p.csv"), "--publish"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "(draft)" in result.output and "not published" in result.output
+    store = Store.open(store_url)
+    versions = store.list_versions()
+    assert [v.status for v in versions] == ["draft"] and store.publications() == []
+    # Data cutoff rule: min(end of history = 25 Oct 22:00, first interval = 19 Oct 00:00).
+    assert versions[0].data_cutoff == pd.Timestamp("2026-10-19 00:00", tz="Europe/London")
+    assert store.list_runs("forecast")[0].status == "ok"
+
+
+def test_reforecast_section_is_the_library_settings(tmp_path: Path) -> None:
+    from staffing.io.config import load_config
+
+    config = load_config(CONFIGS / "example.yaml")
+    assert isinstance(config.reforecast, ReforecastSettings)
+    # configs/example.yaml: reforecast.horizon_days 14, drift_wape_threshold 0.25, drift_window_days 7.
+    assert (config.reforecast.horizon_days, config.reforecast.drift_wape_threshold, config.reforecast.drift_window_days) == (14, 0.25, 7)
+    shutil.copytree(CONFIGS / "data", tmp_path / "data")
+    for key, value, home in (("interval_minutes", "30", "the top-level interval_minutes"), ("model", "{name: ets}", "the forecast: section")):
+        site = tmp_path / f"{key}.yaml"
+        site.write_text((CONFIGS / "example.yaml").read_text().replace("reforecast:\n", f"reforecast:\n  {key}: {value}\n"))
+        result = CliRunner().invoke(main, ["reforecast", "--config", str(site)])
+        assert result.exit_code == 2, result.output
+        assert f"reforecast.{key}: set {home} instead" in result.output
+    bounded = tmp_path / "bounded.yaml"
+    bounded.write_text((CONFIGS / "example.yaml").read_text().replace("horizon_days: 14", "horizon_days: 0"))
+    result = CliRunner().invoke(main, ["reforecast", "--config", str(bounded)])
+    assert result.exit_code == 2 and "reforecast.horizon_days" in result.output

@@ -16,7 +16,7 @@ from staffing.planning.nightly import (
     forecast_horizon,
     run_reforecast,
 )
-from staffing.store import Store
+from staffing.store import Store, UnitOfWork
 from staffing.store import schema as store_schema
 
 SETTINGS = ReforecastSettings(horizon_days=7, drift_wape_threshold=0.05, drift_window_days=3)
@@ -91,7 +91,7 @@ def test_failure_inside_the_transaction_writes_nothing(store: Store, data: pd.Da
         raise RuntimeError("disk on fire")
 
     # Fails after the import, the new versions and their publication were written.
-    monkeypatch.setattr(Store, "score_published", boom)
+    monkeypatch.setattr(UnitOfWork, "score_published", boom)
     with pytest.raises(StaffingError, match="disk on fire"):
         run_reforecast(store, _until(data, "2024-01-17"), seasonal_naive, SETTINGS)
     assert _table_counts(store) == before_counts

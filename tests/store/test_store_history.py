@@ -40,11 +40,32 @@ def test_default_url_env_and_schema_meta(tmp_path: Path, monkeypatch: pytest.Mon
     assert Store.open(url).schema_version() == SCHEMA_VERSION
 
 
-def test_relative_default_url_creates_forecasts_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_default_url_resolves_under_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STAFFING_STORE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    Store.open().close()
-    assert (tmp_path / "forecasts" / "staffing.db").is_file()
+    store = Store.open()
+    # The documented default (staffing.store.engine.DEFAULT_STORE_URL, README): a path
+    # relative to the working directory, kept as given.
+    assert store.url == "sqlite:///forecasts/staffing.db"
+    with store.engine.connect() as conn:
+        # SQLite reports the absolute file it opened for the main database.
+        opened = {row[1]: row[2] for row in conn.exec_driver_sql("PRAGMA database_list")}["main"]
+    expected_file = (tmp_path / "forecasts" / "staffing.db").resolve()
+    assert Path(opened).resolve() == expected_file
+    # Hand-written values; a version written through the relative URL must be the one
+    # read back through the absolute path of that file from another working directory.
+    values = pd.DataFrame({"interval_start": pd.date_range("2024-03-04 08:00", periods=4, freq="15min"), "calls": [1.5, 2.0, 0.0, 7.25]})
+    written = store.create_forecast_version("q1", values, model_name="hand", model_params={"source": "test"}, data_cutoff=pd.Timestamp("2024-03-04 08:00"), interval_minutes=15)
+    store.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    again = Store.open(f"sqlite:///{expected_file}")
+    assert again.get_version(written.version_id) == written
+    back = again.version_values(written.version_id)
+    assert back["calls"].tolist() == [1.5, 2.0, 0.0, 7.25]
+    assert back["interval_start"].tolist() == values["interval_start"].tolist()
+    assert back["upper95"].isna().all()  # not given -> NULL, read back as NaN
 
 
 def test_reimport_is_idempotent(store: Store) -> None:
@@ -126,7 +147,7 @@ def test_bulk_path_equals_row_by_row_reference(store: Store, tmp_path: Path) -> 
     frame.loc[5, "aht_seconds"] = np.nan
     store.import_history(frame)
     ref = Store.open(f"sqlite:///{tmp_path / 'ref.db'}")
-    with ref.transaction() as conn:
+    with ref.engine.begin() as conn:
         conn.execute(sa.insert(store_schema.queues).values(queue="q1", timezone=None, created_at=pd.Timestamp("2024-01-01").to_pydatetime()))
         for row in frame.itertuples():
             aht = None if pd.isna(row.aht_seconds) else float(row.aht_seconds)

@@ -18,7 +18,7 @@ from _store_helpers import seasonal_naive, synthetic_history
 
 from staffing.errors import DataError, LockBusyError, StaffingError
 from staffing.planning.nightly import ReforecastSettings, run_reforecast
-from staffing.store import Store
+from staffing.store import Store, UnitOfWork
 
 SERVER = os.environ.get("STAFFING_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not SERVER, reason="set STAFFING_TEST_POSTGRES_URL to test on PostgreSQL")
@@ -57,7 +57,7 @@ def test_postgres_history_versions_and_immutability(pg_url: str) -> None:
     assert len(summary.new_versions) == 1 and again.new_versions == ()
     vid = summary.new_versions[0]
     for sql in ("UPDATE forecast_values SET calls = 0", "DELETE FROM publications", "UPDATE forecast_versions SET model_name = 'x'", "UPDATE forecast_versions SET status = 'draft'"):
-        with pytest.raises(sa.exc.DBAPIError, match="immutable"), store.transaction() as conn:
+        with pytest.raises(sa.exc.DBAPIError, match="immutable"), store.engine.begin() as conn:
             conn.exec_driver_sql(sql)
     assert store.get_version(vid).status == "published"
     later = run_reforecast(store, data, seasonal_naive, settings)
@@ -76,7 +76,7 @@ def test_postgres_rollback_and_advisory_lock(pg_url: str, monkeypatch: pytest.Mo
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Store, "score_published", boom)
+    monkeypatch.setattr(UnitOfWork, "score_published", boom)
     with pytest.raises(StaffingError, match="boom"):
         run_reforecast(store, data, seasonal_naive, settings)
     monkeypatch.undo()

@@ -70,7 +70,7 @@ def test_versions_are_immutable_in_the_database(store: Store, sql: str) -> None:
     vid = _version(store, "2024-01-02", 1, 7.0, "2024-01-02")
     store.publish(vid)
     before = store.version_values(vid)
-    with pytest.raises(sa.exc.DBAPIError, match="immutable"), store.transaction() as conn:
+    with pytest.raises(sa.exc.DBAPIError, match="immutable"), store.engine.begin() as conn:
         conn.exec_driver_sql(sql)
     pd.testing.assert_frame_equal(store.version_values(vid), before)
     assert len(store.publications("q")) == 1
@@ -81,7 +81,7 @@ def test_status_only_goes_draft_to_published(store: Store) -> None:
     vid = _version(store, "2024-01-02", 1, 7.0, "2024-01-02")
     store.publish(vid)
     assert store.get_version(vid).status == "published"
-    with pytest.raises(sa.exc.DBAPIError, match="draft -> published"), store.transaction() as conn:
+    with pytest.raises(sa.exc.DBAPIError, match="draft -> published"), store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE forecast_versions SET status = 'draft'")
 
 
