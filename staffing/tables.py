@@ -27,6 +27,8 @@ REQUIREMENT_COLUMNS: tuple[str, ...] = (
 )
 #: One row per shift of a roster.
 ROSTER_COLUMNS: tuple[str, ...] = ("agent_id", "shift_start", "shift_end", "paid_minutes", "breaks")
+#: Date-time format of every file the tool writes (naive local wall time).
+ISO = "%Y-%m-%dT%H:%M:%S"
 #: Scheduled against required head count per interval.
 COVERAGE_COLUMNS: tuple[str, ...] = ("interval_start", "required", "scheduled", "under", "over")
 
@@ -94,3 +96,19 @@ def infer_table_interval_minutes(frame: pd.DataFrame, column: str = "interval_st
         parts = [frame[column]]
     lengths = [infer_interval_minutes(p) for p in parts if pd.DatetimeIndex(p).nunique() > 1]
     return min(lengths) if lengths else None
+
+
+def format_breaks(breaks: list[tuple[pd.Timestamp, pd.Timestamp]]) -> str:
+    """``start/end`` ISO pairs separated by ``;``."""
+    return ";".join(f"{lo.strftime(ISO)}/{hi.strftime(ISO)}" for lo, hi in breaks)
+
+
+def roster_csv_frame(roster: pd.DataFrame) -> pd.DataFrame:
+    """The roster as written to ``roster.csv`` (ISO date-times, breaks as text)."""
+    return pd.DataFrame({
+        "agent_id": roster["agent_id"],
+        "shift_start": roster["shift_start"].dt.strftime(ISO),
+        "shift_end": roster["shift_end"].dt.strftime(ISO),
+        "paid_minutes": roster["paid_minutes"].astype(int),
+        "breaks": [format_breaks(b) for b in roster["breaks"]],
+    })

@@ -11,17 +11,15 @@ import pandas as pd
 
 from staffing.cli._app import main
 from staffing.cli._common import open_store, parse_week_start, progress_reporter
-from staffing.config import Config
 from staffing.errors import InvalidArgumentError, StaffingError
-from staffing.forecast.api import FORECAST_COLUMNS
 from staffing.io.config import load_config, read_config_history
 from staffing.io.evaluation import write_evaluation
 from staffing.io.plan import write_plan
-from staffing.io.roster import read_agents, read_roster, roster_csv_frame
+from staffing.io.roster import read_agents, read_roster
 from staffing.planning.evaluation import simulate_plan
 from staffing.planning.model import Plan
+from staffing.planning.record import record_plan
 from staffing.planning.week import run_plan
-from staffing.store import Store
 
 
 def _provenance(plan: Plan, run_id: str, version_ids: list[int], config_path: Path) -> Plan:
@@ -29,45 +27,6 @@ def _provenance(plan: Plan, run_id: str, version_ids: list[int], config_path: Pa
     meta = plan.meta.model_copy(update={"plan_id": run_id, "forecast_version_ids": version_ids,
                                         "config": str(config_path)})
     return replace(plan, meta=meta)
-
-
-def _record(store: Store, config: Config, history: pd.DataFrame, result: Plan, run_id: str,
-            out_dir: Path) -> list[int]:
-    """Store the forecast versions (published when configured) and the plan itself."""
-    # The forecast only saw history before the week; a week planned in the past (a re-plan)
-    # already has actuals and is kept as a draft, never put in force retroactively.
-    assert result.forecast is not None and result.requirements is not None  # run_plan fills both
-    end_of_history = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=config.interval_minutes)
-    first = pd.Timestamp(result.forecast["interval_start"].min())
-    cutoff = min(end_of_history, first)
-    publish = config.plan.publish_forecast and end_of_history <= first
-    frame = result.forecast
-    parts = frame.groupby("queue", sort=True) if "queue" in frame.columns else [(config.queues[0].name, frame)]
-    ids = []
-    for queue, part in parts:
-        if "queue" not in frame.columns and "queue" in history.columns:
-            queue = str(history["queue"].iloc[0])
-        version = store.create_forecast_version(
-            str(queue),
-            part[list(FORECAST_COLUMNS)].reset_index(drop=True),
-            model_name=result.meta.forecast_model or "",
-            model_params=config.forecast.model_dump(mode="json"),
-            data_cutoff=cutoff,
-            interval_minutes=config.interval_minutes,
-            run_id=run_id,
-        )
-        ids.append(version.version_id)
-        if publish:
-            store.publish(version.version_id, run_id=run_id)
-    store.save_plan(
-        run_id,
-        requirements=result.requirements,
-        roster=roster_csv_frame(result.roster),
-        metadata={"week_start": result.week_start.isoformat(), "forecast_version_ids": ids,
-                  "out_dir": str(out_dir.resolve())},
-        run_id=run_id,
-    )
-    return ids
 
 
 def _fmt_pct(value: float) -> str:
@@ -163,7 +122,7 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
                 say(f"history: {imported.inserted} new interval(s), {imported.unchanged} already stored")
             result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
                               time_limit_seconds=time_limit, progress=say)
-            version_ids = _record(store, config, history, result, run_id, out_dir) if store is not None else []
+            version_ids = record_plan(store, config, history, result, run_id, out_dir) if store is not None else []
             result = _provenance(result, run_id, version_ids, config_path)
             if config.plan.simulation_replications > 0:
                 say(f"simulating the rostered week ({config.plan.simulation_replications} replications)")

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from staffing.errors import DataIssue
-from staffing.io.roster import ISO
 from staffing.io.tables import (
     parse_datetime,
     parse_numeric,
@@ -20,6 +19,7 @@ from staffing.io.tables import (
     write_json,
 )
 from staffing.planning.evaluation import Evaluation
+from staffing.tables import ISO
 
 
 def read_call_log(path: str | Path, timezone: str | None = None) -> pd.Series:

@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from staffing.errors import ConfigError, DataError, DataIssue
-from staffing.io.roster import ISO, read_roster, roster_csv_frame
+from staffing.io.roster import read_roster
 from staffing.io.tables import (
     parse_datetime,
     parse_numeric,
@@ -32,7 +32,7 @@ from staffing.io.tables import (
     write_json,
 )
 from staffing.planning.model import COVERAGE_COLUMNS, DAY_COLUMNS, Plan, PlanMeta
-from staffing.tables import infer_interval_minutes
+from staffing.tables import ISO, infer_interval_minutes, roster_csv_frame
 
 _FORECAST_OPTIONAL = ("lower80", "upper80", "lower95", "upper95", "aht_seconds")
 _REQUIREMENT_OPTIONAL = ("calls", "aht_seconds", "load_erlangs", "service_level", "asa_seconds", "occupancy",

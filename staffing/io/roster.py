@@ -33,8 +33,7 @@ from staffing.io.tables import (
 from staffing.roster.config import RosterRules, RosterSection
 from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract, RosterResult
-
-ISO = "%Y-%m-%dT%H:%M:%S"
+from staffing.tables import ISO, roster_csv_frame
 
 
 def read_requirements_for_roster(path: str | Path) -> pd.DataFrame:
@@ -219,22 +218,6 @@ def read_roster(path: str | Path, timezone: str | None = None) -> pd.DataFrame:
         "breaks": pd.Series(breaks, dtype=object).to_numpy(),
     })
     return roster.sort_values(["agent_id", "shift_start"], kind="stable").reset_index(drop=True)
-
-
-def format_breaks(breaks: list[tuple[pd.Timestamp, pd.Timestamp]]) -> str:
-    """``start/end`` ISO pairs separated by ``;``."""
-    return ";".join(f"{lo.strftime(ISO)}/{hi.strftime(ISO)}" for lo, hi in breaks)
-
-
-def roster_csv_frame(roster: pd.DataFrame) -> pd.DataFrame:
-    """The roster as written to ``roster.csv`` (ISO date-times, breaks as text)."""
-    return pd.DataFrame({
-        "agent_id": roster["agent_id"],
-        "shift_start": roster["shift_start"].dt.strftime(ISO),
-        "shift_end": roster["shift_end"].dt.strftime(ISO),
-        "paid_minutes": roster["paid_minutes"].astype(int),
-        "breaks": [format_breaks(b) for b in roster["breaks"]],
-    })
 
 
 def write_roster_outputs(result: RosterResult, out_dir: str | Path) -> list[Path]:
