@@ -107,8 +107,8 @@ def roster_csv_frame(roster: pd.DataFrame) -> pd.DataFrame:
     """The roster as written to ``roster.csv`` (ISO date-times, breaks as text)."""
     return pd.DataFrame({
         "agent_id": roster["agent_id"],
-        "shift_start": roster["shift_start"].dt.strftime(ISO),
-        "shift_end": roster["shift_end"].dt.strftime(ISO),
-        "paid_minutes": roster["paid_minutes"].astype(int),
+        "shift_start": pd.to_datetime(roster["shift_start"]).dt.strftime(ISO),
+        "shift_end": pd.to_datetime(roster["shift_end"]).dt.strftime(ISO),
+        "paid_minutes": roster["paid_minutes"].astype(float).round().astype(int),
         "breaks": [format_breaks(b) for b in roster["breaks"]],
     })
