@@ -53,7 +53,7 @@ def table(title: str, result_scores: pd.DataFrame, baseline: str = "seasonal_nai
     lines = [f"### {title}", "", "| model | WAPE | vs naive | MASE | bias % | 80% cover | s/fit |", "|---|---|---|---|---|---|---|"]
     for row in result_scores.itertuples():
         lines.append(
-            f"| {row.model} | {row.wape:.2%} | {row.wape / base:.3f} | {row.mase:.3f} | {row.bias_percent:+.1f} | "
+            f"| {row.model} | {row.wape:.2%} | {row.wape / base:.3f} | {row.mase:.3f} | {row.bias:+.1%} | "
             f"{row.coverage80:.1%} | {row.seconds_per_fit:.3f} |"
         )
     return "\n".join(lines)

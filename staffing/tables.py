@@ -9,6 +9,8 @@ downstream guesses it again.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -112,3 +114,23 @@ def roster_csv_frame(roster: pd.DataFrame) -> pd.DataFrame:
         "paid_minutes": roster["paid_minutes"].astype(float).round().astype(int),
         "breaks": [format_breaks(b) for b in roster["breaks"]],
     })
+
+
+def horizon_index(days: pd.DatetimeIndex, interval_minutes: int, tz: dt.tzinfo | str | None) -> pd.DatetimeIndex:
+    """Interval starts of whole local ``days`` (naive midnights), in time zone ``tz`` if given.
+
+    With a zone the index runs over true instants from local midnight to the next local
+    midnight, so DST days have 23 or 25 hours of intervals.
+    """
+    if len(days) == 0:
+        return pd.DatetimeIndex([], tz=tz)
+    step = pd.Timedelta(minutes=interval_minutes)
+    if tz is None:
+        offsets = np.arange(0, 1440, interval_minutes, dtype="int64") * 60_000_000_000
+        return pd.DatetimeIndex((np.asarray(days.as_unit("ns").asi8)[:, None] + offsets[None, :]).ravel().astype("datetime64[ns]"))
+    parts: list[pd.DatetimeIndex] = []
+    for d in days:
+        start = pd.Timestamp(d).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        stop = (pd.Timestamp(d) + pd.Timedelta(days=1)).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        parts.append(pd.date_range(start.tz_convert("UTC"), stop.tz_convert("UTC"), freq=step, inclusive="left").tz_convert(tz))
+    return pd.DatetimeIndex(parts[0].append(parts[1:]) if len(parts) > 1 else parts[0])

@@ -180,7 +180,7 @@ def backtest_command(history_path: Path, column_map: str | None, queue: str | No
     """Rolling-origin backtest: each model refitted on data before each origin only.
 
     Prints per model: WAPE = sum|a-f|/sum a, MASE against same-interval-last-week,
-    bias % = 100 (sum f - sum a)/sum a, share of actuals inside the 80% interval, and
+    bias = (sum f - sum a)/sum a (shown as a percentage), share of actuals inside the 80% interval, and
     seconds per fit (model, interval calibration and, for auto, selection).
 
     \b
@@ -201,4 +201,4 @@ def backtest_command(history_path: Path, column_map: str | None, queue: str | No
 
 
 def _score_row(s: ModelScore) -> list[str]:
-    return [s.model, f"{s.wape:.1%}", f"{s.mase:.3f}", f"{s.bias_percent:+.1f}", f"{s.coverage80:.1%}", f"{s.seconds_per_fit:.3f}", str(s.origins)]
+    return [s.model, f"{s.wape:.1%}", f"{s.mase:.3f}", f"{s.bias:+.1%}", f"{s.coverage80:.1%}", f"{s.seconds_per_fit:.3f}", str(s.origins)]

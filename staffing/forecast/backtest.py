@@ -26,7 +26,7 @@ from staffing.forecast.api import (
 )
 from staffing.forecast.core import forecast_days
 from staffing.forecast.grid import DayGrid, slot_positions
-from staffing.forecast.metrics import bias_percent, interval_coverage, mase, wape
+from staffing.forecast.metrics import bias, interval_coverage, mase, wape
 from staffing.forecast.settings import MODEL_NAMES, ForecastSettings
 from staffing.forecast.special_days import special_days
 
@@ -41,7 +41,7 @@ class ModelScore:
     model: str
     wape: float
     mase: float
-    bias_percent: float
+    bias: float
     coverage80: float
     seconds_per_fit: float
     origins: int
@@ -156,7 +156,7 @@ def _score(model: str, part: pd.DataFrame, calls: DayGrid, interval_minutes: int
         model=model,
         wape=wape(a, f),
         mase=mase(a, f, naive),
-        bias_percent=bias_percent(a, f),
+        bias=bias(a, f),
         coverage80=interval_coverage(a[open_], part["lower80"].to_numpy(dtype=float)[open_], part["upper80"].to_numpy(dtype=float)[open_]),
         seconds_per_fit=seconds / max(n_origins, 1),
         origins=n_origins,

@@ -9,7 +9,7 @@ last week):
 - MASE = sum|a - f| / sum|a - n|  (the seasonal-naive error on the same intervals, so the
   same-interval-last-week forecast scores 1; Hyndman & Koehler 2006 with an out-of-sample
   scale)
-- bias % = 100 (sum f - sum a) / sum a  (positive: over-forecast)
+- bias = (sum f - sum a) / sum a  (a fraction; positive: over-forecast)
 - coverage80 = share of ``a`` with lower80 <= a <= upper80, over open intervals (forecast
   or actual > 0: closed hours would be covered trivially)
 """
@@ -17,6 +17,7 @@ last week):
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
@@ -32,10 +33,25 @@ def mase(actual: np.ndarray, forecast: np.ndarray, naive: np.ndarray) -> float:
     return float(np.sum(np.abs(actual[ok] - forecast[ok])) / scale) if scale > 0 else float("nan")
 
 
-def bias_percent(actual: np.ndarray, forecast: np.ndarray) -> float:
-    """Percent over- (+) or under- (-) forecast of the total."""
+def bias(actual: np.ndarray, forecast: np.ndarray) -> float:
+    """Over- (+) or under- (-) forecast of the total, as a fraction of the actual total."""
     total = float(np.sum(actual))
-    return float(100.0 * (np.sum(forecast) - total) / total) if total > 0 else float("nan")
+    return float((np.sum(forecast) - total) / total) if total > 0 else float("nan")
+
+
+def wape_from_sums(abs_error_sum: pd.Series, actual_sum: pd.Series) -> pd.Series:
+    """WAPE of pre-aggregated rows: ``sum|a - f| / sum a`` per row, NaN where ``sum a <= 0``.
+
+    The same definition as :func:`wape`, for tables that already hold the sums (the
+    store's accuracy by day, the report's by day and week).
+    """
+    den = actual_sum.astype(float)
+    return (abs_error_sum.astype(float) / den.where(den > 0)).astype(float)
+
+
+def bias_from_sums(error_sum: pd.Series, actual_sum: pd.Series) -> pd.Series:
+    """Bias of pre-aggregated rows: ``sum(f - a) / sum a`` per row, NaN where ``sum a <= 0``."""
+    return wape_from_sums(error_sum, actual_sum)
 
 
 def interval_coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from staffing.forecast.grid import horizon_index
+from staffing.tables import horizon_index
 
 
 class SyntheticSettings(BaseModel):

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from staffing import __version__
 from staffing.errors import StaffingError, StoreError
+from staffing.forecast.metrics import wape_from_sums
 from staffing.store import FORECAST_COLUMNS, ImportResult, Store, UnitOfWork, record_forecast
 from staffing.store.timecodec import naive_utc, to_seconds
 from staffing.tables import divides_day
@@ -498,10 +499,10 @@ def _drift(work: UnitOfWork, queue: str, settings: ReforecastSettings) -> DriftW
     start_wall = end_wall - pd.Timedelta(days=settings.drift_window_days)
     start, end = (start_wall.tz_localize(zone), end_wall.tz_localize(zone)) if zone else (start_wall, end_wall)
     pairs = work.actual_vs_forecast(queue, start, end)
-    actual = float(pairs["actual_calls"].sum()) if len(pairs) else 0.0
-    if actual <= 0:
+    if not len(pairs) or float(pairs["actual_calls"].sum()) <= 0:
         return None
-    wape = float(pairs["abs_error_calls"].sum()) / actual
+    totals = pairs[["abs_error_calls", "actual_calls"]].sum().to_frame().T
+    wape = float(wape_from_sums(totals["abs_error_calls"], totals["actual_calls"]).iloc[0])
     if wape <= settings.drift_wape_threshold:
         return None
     return DriftWarning(

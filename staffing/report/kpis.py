@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from staffing.exports.coverage import OVER_TOLERANCE_AGENTS
+from staffing.forecast.metrics import bias_from_sums, wape_from_sums
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,8 @@ def accuracy_from_actuals(actuals: pd.DataFrame, forecast: pd.DataFrame, week_st
     both["err"] = both["forecast"] - both["actual"]
     g = both.groupby(pd.DatetimeIndex(both.index).normalize())[["actual", "forecast", "abs_err", "err"]].sum()
     g.loc["week"] = g.sum()
-    g["wape"] = g["abs_err"] / g["actual"].where(g["actual"] > 0)
-    g["bias"] = g["err"] / g["actual"].where(g["actual"] > 0)
+    g["wape"] = wape_from_sums(g["abs_err"], g["actual"])
+    g["bias"] = bias_from_sums(g["err"], g["actual"])
     return g[["actual", "forecast", "wape", "bias"]]
 
 

@@ -14,10 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from staffing.errors import StoreError
+from staffing.forecast.metrics import bias_from_sums, wape_from_sums
 from staffing.store import schema
 from staffing.store._db import Operations, fetch_frame, frame, queue_zones, records
 from staffing.store.history import last_actual_seconds
-from staffing.store.scoring import DAY_SCORE_COLUMNS, ratio, score_days, summarise
+from staffing.store.scoring import DAY_SCORE_COLUMNS, score_days, summarise
 from staffing.store.timecodec import from_seconds, naive_utc, timestamp_seconds
 from staffing.store.versions import in_force, published_values
 
@@ -224,8 +225,8 @@ class AccuracyOps(Operations):
             return out
         intervals = self.actual_vs_forecast(queue, start, end)
         if by == "interval":
-            intervals["wape"] = ratio(intervals["abs_error_calls"], intervals["actual_calls"])
-            intervals["bias"] = ratio(intervals["error_calls"], intervals["actual_calls"])
+            intervals["wape"] = wape_from_sums(intervals["abs_error_calls"], intervals["actual_calls"])
+            intervals["bias"] = bias_from_sums(intervals["error_calls"], intervals["actual_calls"])
             return intervals
         if by != "day":
             raise StoreError(f"accuracy 'by' must be day, interval or horizon, got {by!r}")

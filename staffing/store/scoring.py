@@ -20,8 +20,9 @@ actual interval: the day after the data cutoff is horizon day 1.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from staffing.forecast.metrics import bias_from_sums, wape_from_sums
 
 #: Columns of :func:`score_days`' result.
 DAY_SCORE_COLUMNS = [
@@ -37,21 +38,6 @@ DAY_SCORE_COLUMNS = [
     "wape",
     "bias",
 ]
-
-
-def wape_bias(forecast_calls: np.ndarray, actual_calls: np.ndarray) -> tuple[float, float]:
-    """WAPE and bias of two aligned arrays (see module Notes); NaN when no calls were offered."""
-    total = float(np.sum(actual_calls))
-    if total <= 0:
-        return float("nan"), float("nan")
-    diff = np.asarray(forecast_calls, dtype=float) - np.asarray(actual_calls, dtype=float)
-    return float(np.abs(diff).sum() / total), float(diff.sum() / total)
-
-
-def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """``numerator / denominator`` with NaN where the denominator is not positive."""
-    den = denominator.astype(float)
-    return (numerator.astype(float) / den.where(den > 0)).astype(float)
 
 
 def score_days(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +81,8 @@ def score_days(pairs: pd.DataFrame) -> pd.DataFrame:
         abs_error_calls=("abs_error_calls", "sum"),
     ).reset_index()
     out["horizon_days"] = (out["day"] - out["last_actual_day"]).dt.days.astype(int)
-    out["wape"] = ratio(out["abs_error_calls"], out["actual_calls"])
-    out["bias"] = ratio(out["forecast_calls"] - out["actual_calls"], out["actual_calls"])
+    out["wape"] = wape_from_sums(out["abs_error_calls"], out["actual_calls"])
+    out["bias"] = bias_from_sums(out["forecast_calls"] - out["actual_calls"], out["actual_calls"])
     out["day"] = out["day"].dt.date
     out["n_intervals"] = out["n_intervals"].astype(int)
     out["in_force_intervals"] = out["in_force_intervals"].astype(int)
@@ -111,6 +97,6 @@ def summarise(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         .sum()
         .reset_index()
     )
-    out["wape"] = ratio(out["abs_error_calls"], out["actual_calls"])
-    out["bias"] = ratio(out["forecast_calls"] - out["actual_calls"], out["actual_calls"])
+    out["wape"] = wape_from_sums(out["abs_error_calls"], out["actual_calls"])
+    out["bias"] = bias_from_sums(out["forecast_calls"] - out["actual_calls"], out["actual_calls"])
     return out

@@ -8,7 +8,7 @@ import pytest
 
 from staffing.errors import InvalidArgumentError
 from staffing.forecast import BACKTEST_COLUMNS, ForecastSettings, backtest, forecast, parse_models
-from staffing.forecast.metrics import bias_percent, interval_coverage, mase, wape
+from staffing.forecast.metrics import bias, interval_coverage, mase, wape
 
 ORIGIN = pd.Timestamp("2024-03-04")
 
@@ -45,7 +45,7 @@ def test_daily_origins_for_day_horizon_and_scores() -> None:
     # Same interval last week was 10 for every scored interval, actual 1000: WAPE 0.99,
     # bias -99%, MASE exactly 1 (the scale is that very naive forecast).
     assert naive.wape == pytest.approx(0.99)
-    assert naive.bias_percent == pytest.approx(-99.0)
+    assert naive.bias == pytest.approx(-0.99)
     assert naive.mase == pytest.approx(1.0)
 
 
@@ -66,7 +66,7 @@ def test_metric_formulas_on_a_hand_example() -> None:
     n = np.array([8.0, 25.0, 30.0])
     assert wape(a, f) == pytest.approx((2 + 2 + 3) / 60)
     assert mase(a, f, n) == pytest.approx(7 / (2 + 5 + 0))
-    assert bias_percent(a, f) == pytest.approx(100 * (63 - 60) / 60)
+    assert bias(a, f) == pytest.approx((63 - 60) / 60)
     assert interval_coverage(a, np.array([9.0, 21.0, 30.0]), np.array([11.0, 25.0, 31.0])) == pytest.approx(2 / 3)
 
 
