@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -19,7 +21,7 @@ from staffing.io.roster import read_agents, read_roster
 from staffing.planning.evaluation import simulate_plan
 from staffing.planning.model import Plan
 from staffing.planning.record import record_plan
-from staffing.planning.week import run_plan
+from staffing.planning.week import run_plan, understaffed_stretches
 
 
 def _provenance(plan: Plan, run_id: str, version_ids: list[int], config_path: Path) -> Plan:
@@ -35,6 +37,11 @@ def _fmt_pct(value: float) -> str:
 
 def _fmt_seconds(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.0f}"
+
+
+def _stretch(row: Mapping[Hashable, Any]) -> str:
+    sl = "" if pd.isna(row["service_level"]) else f", SL {float(row['service_level']):.0%}"
+    return f"{row['start']:%a %H:%M}-{row['end']:%H:%M} ({float(row['max_short_agents']):g} short{sl})"
 
 
 def print_summary(result: Plan, out_dir: Path) -> None:
@@ -65,13 +72,16 @@ def print_summary(result: Plan, out_dir: Path) -> None:
             f"{_fmt_seconds(float(row['asa_seconds'])):>7}{int(row['overloaded_intervals']):>12}"
             + (f"{_fmt_pct(float(row['simulated_service_level'])):>14}" if simulated else "")
         )
-    misses = result.peak_misses
-    if len(misses):
-        worst = misses.sort_values("under", ascending=False).head(5)
-        listed = ", ".join(f"{t:%a %H:%M} ({u:g} short)" for t, u in zip(worst["interval_start"], worst["under"], strict=True))
-        click.echo(f"under-staffed peak intervals: {len(misses)}; worst: {listed}")
+    stretches = understaffed_stretches(result)
+    if len(stretches):
+        total = float(stretches["short_agent_hours"].sum())
+        listed = "; ".join(_stretch(row) for row in stretches.head(8).to_dict("records"))
+        more = f"; ... and {len(stretches) - 8} more (all in {out_dir / 'coverage.csv'})" if len(stretches) > 8 else ""
+        click.echo(f"under-staffed stretches: {len(stretches)} ({total:,.1f} agent-h short); worst: {listed}{more}")
     else:
-        click.echo("under-staffed peak intervals: none")
+        click.echo("under-staffed stretches: none")
+    misses = result.peak_misses
+    click.echo(f"under-staffed peak intervals: {len(misses) if len(misses) else 'none'}")
     for bent in r.bent_rules:
         click.echo(f"rule bent: {bent.rule} for {bent.agent_id} by {bent.amount:g} {bent.unit} ({bent.detail})")
 

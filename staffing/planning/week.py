@@ -245,3 +245,50 @@ def run_plan(
     return Plan(meta=meta, roster=result.roster, coverage=coverage, agents=result.agents,
                 summary=roster_summary(result), forecast=frame, requirements=requirements, service=service,
                 days=days, peak_misses=misses, roster_result=result)
+
+
+STRETCH_COLUMNS: tuple[str, ...] = (
+    "start", "end", "intervals", "max_short_agents", "short_agent_hours", "calls", "service_level",
+)
+"""Columns of :func:`understaffed_stretches`."""
+
+
+def understaffed_stretches(plan: Plan) -> pd.DataFrame:
+    """Every run of consecutive under-staffed intervals of the plan, worst first.
+
+    An interval is under-staffed when its scheduled head count is below its requirement
+    (``under > 0``), at any time of day, peak or not. A stretch is a maximal run of such
+    intervals on the plan's grid; ``end`` is the end of its last interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`STRETCH_COLUMNS`: ``max_short_agents`` (the largest shortfall),
+        ``short_agent_hours`` (shortfall x interval hours, summed), forecast ``calls`` and
+        the call-weighted projected ``service_level`` over the stretch (NaN without calls);
+        sorted by ``short_agent_hours`` descending, then by start.
+    """
+    step = pd.Timedelta(minutes=plan.interval_minutes)
+    cov = plan.coverage.assign(wall=_wall(plan.coverage["interval_start"])).sort_values("wall")
+    short = cov[cov["under"] > 1e-9]
+    if short.empty:
+        return pd.DataFrame(columns=list(STRETCH_COLUMNS))
+    run_id = (short["wall"].diff() != step).cumsum()
+    service = plan.service if plan.service is not None else pd.DataFrame(
+        columns=["interval_start", "calls", "service_level"])
+    svc = service.assign(wall=_wall(service["interval_start"])) if len(service) else service.assign(wall=[])
+    rows = []
+    for _, part in short.groupby(run_id, sort=True):
+        inside = svc[(svc["wall"] >= part["wall"].iloc[0]) & (svc["wall"] <= part["wall"].iloc[-1])]
+        calls = float(inside["calls"].sum()) if len(inside) else 0.0
+        rows.append({
+            "start": part["wall"].iloc[0],
+            "end": part["wall"].iloc[-1] + step,
+            "intervals": len(part),
+            "max_short_agents": float(part["under"].max()),
+            "short_agent_hours": float(part["under"].sum() * plan.interval_minutes / 60.0),
+            "calls": calls,
+            "service_level": _weighted(inside["service_level"], inside["calls"]) if calls > 0 else float("nan"),
+        })
+    out = pd.DataFrame(rows, columns=list(STRETCH_COLUMNS))
+    return out.sort_values(["short_agent_hours", "start"], ascending=[False, True], kind="stable").reset_index(drop=True)

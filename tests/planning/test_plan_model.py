@@ -158,3 +158,34 @@ def test_actuals_of_another_week_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="open interval"):
         evaluate_plan(_single_queue_plan(), other, EvaluationSettings(replications=1))
     np.testing.assert_array_equal(STARTS.hour.unique(), [8, 9])
+
+
+def test_every_understaffed_stretch_is_named_not_only_peaks() -> None:
+    """Monday 07:00-07:45 half staffed at the opening (3 quarter-hours, 4 short then 2, 2),
+    and one short quarter-hour at 12:00 (1 short); 09:00 is over-staffed, the rest exact.
+    Hand-computed: stretch 1 = 4 + 2 + 2 = 8 agent-quarter-hours = 2.0 agent-h, max 4;
+    stretch 2 = 0.25 agent-h. Calls and SL come from the service rows of the stretch."""
+    starts = pd.date_range("2026-03-02 07:00", "2026-03-02 12:45", freq="15min")
+    under = pd.Series(0.0, index=starts)
+    under[pd.Timestamp("2026-03-02 07:00")] = 4.0
+    under[pd.Timestamp("2026-03-02 07:15")] = 2.0
+    under[pd.Timestamp("2026-03-02 07:30")] = 2.0
+    under[pd.Timestamp("2026-03-02 12:00")] = 1.0
+    required = pd.Series(8.0, index=starts)
+    coverage = pd.DataFrame({"interval_start": starts, "required": required.to_numpy(),
+                             "scheduled": (required - under).to_numpy(), "under": under.to_numpy(), "over": 0.0})
+    service = pd.DataFrame({"queue": "q", "interval_start": starts, "calls": 20.0,
+                            "service_level": np.where(under.to_numpy() > 0, 0.5, 0.9)})
+    meta = PlanMeta(week_start=dt.date(2026, 3, 2), interval_minutes=15)
+    plan = Plan(meta=meta, roster=pd.DataFrame(columns=["agent_id", "shift_start", "shift_end", "paid_minutes",
+                                                           "breaks"]), coverage=coverage, service=service)
+    from staffing.planning.week import understaffed_stretches
+
+    stretches = understaffed_stretches(plan)
+    assert stretches["start"].tolist() == [pd.Timestamp("2026-03-02 07:00"), pd.Timestamp("2026-03-02 12:00")]
+    assert stretches["end"].tolist() == [pd.Timestamp("2026-03-02 07:45"), pd.Timestamp("2026-03-02 12:15")]
+    assert stretches["intervals"].tolist() == [3, 1]
+    assert stretches["max_short_agents"].tolist() == [4.0, 1.0]
+    assert stretches["short_agent_hours"].tolist() == [2.0, 0.25]
+    assert stretches["calls"].tolist() == [60.0, 20.0]
+    assert stretches["service_level"].tolist() == [0.5, 0.5]
