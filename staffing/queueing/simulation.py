@@ -38,7 +38,7 @@ leavers spend finishing calls after their shift is reported apart (``overtime_se
 The event loop is plain Python over three sorted streams (arrivals, on-duty completions
 on a heap, staffing changes), a microsecond-scale step per event. Because a leaver's call
 frees nothing, it leaves the heap at the boundary and needs no event of its own; its
-busy time after the boundary is kept as an overtime segment. Replications are
+busy time after the boundary is overtime. Replications are
 independent (``numpy.random.SeedSequence.spawn``) and can run in a process pool.
 
 References
@@ -252,25 +252,25 @@ def _draw_calls(
 def _event_loop(
     arrival: FloatArray, service: FloatArray, patience: FloatArray, agents: Sequence[int], interval_seconds: float,
     abandon_at_close: bool, rng: np.random.Generator,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray]:
     """FCFS with individual agents whose number changes at interval boundaries.
 
     Returns
     -------
     start
         Start time of each call's service (NaN when it was not answered).
-    overtime_from, overtime_to
-        Time segments leavers spent finishing calls after going off duty.
+    off_duty
+        When the agent of each call went off duty during it (``inf``: it did not).
 
     Notes
     -----
-    ``completions`` holds the end times of the calls of *on-duty* busy agents, so its
-    length is the number of busy on-duty agents and never exceeds ``capacity``. At a drop
-    of ``d`` agents, the number of busy agents among the ``d`` leavers is hypergeometric
-    (``d`` drawn without replacement from ``busy`` busy and ``capacity - busy`` idle); those
-    calls, chosen uniformly among the busy ones, leave the heap: their completions free no
-    seat, exactly as if each on-duty agent were tracked and the leaver logged off at the
-    end of the call.
+    ``completions`` holds ``(end time, call)`` of the calls of *on-duty* busy agents, so
+    its length is the number of busy on-duty agents and never exceeds ``capacity``. At a
+    drop of ``d`` agents the number of busy agents among the ``d`` leavers is
+    hypergeometric (``d`` drawn without replacement from ``busy`` busy and
+    ``capacity - busy`` idle agents); those calls, chosen uniformly among the busy ones,
+    leave the heap, so their completions free no seat: exactly as if every on-duty agent
+    were tracked and each leaver logged off at the end of its call.
     """
     n_calls = len(arrival)
     arrivals = arrival.tolist()
@@ -279,15 +279,14 @@ def _event_loop(
     capacity_at = [int(a) for a in agents]
     n_intervals = len(capacity_at)
     inf = math.inf
-    completions: list[float] = []
-    overtime_from: list[float] = []
-    overtime_to: list[float] = []
+    completions: list[tuple[float, int]] = []
     waiting: deque[int] = deque()
     capacity = capacity_at[0] if n_intervals else 0
     next_boundary_index = 1
     next_boundary = interval_seconds if n_intervals > 1 else inf
     i = 0
     starts = [math.nan] * n_calls
+    off_duty = [inf] * n_calls
     push, pop = heapq.heappush, heapq.heappop
 
     def serve(now: float) -> None:
@@ -296,11 +295,11 @@ def _event_loop(
             if deadlines[call] < now:
                 continue  # hung up while waiting
             starts[call] = now
-            push(completions, now + services[call])
+            push(completions, (now + services[call], call))
 
     while True:
         t_arrival = arrivals[i] if i < n_calls else inf
-        t_done = completions[0] if completions else inf
+        t_done = completions[0][0] if completions else inf
         if t_arrival == inf and t_done == inf and (not waiting or next_boundary == inf):
             break
         if t_done <= t_arrival and t_done <= next_boundary:
@@ -309,7 +308,7 @@ def _event_loop(
         elif t_arrival <= next_boundary:
             if len(completions) < capacity and not waiting:
                 starts[i] = t_arrival
-                push(completions, t_arrival + services[i])
+                push(completions, (t_arrival + services[i], i))
             elif capacity > 0 or not abandon_at_close:
                 waiting.append(i)
             # else: the site is closed and the caller is lost
@@ -323,41 +322,49 @@ def _event_loop(
                 busy_leaving = busy if new_capacity == 0 else int(rng.hypergeometric(busy, capacity - busy, leaving))
                 if busy_leaving > 0:
                     chosen = set(rng.choice(busy, size=busy_leaving, replace=False).tolist())
-                    kept = []
-                    for j, end in enumerate(completions):
+                    for j, (_, call) in enumerate(completions):
                         if j in chosen:
-                            overtime_from.append(now)
-                            overtime_to.append(end)
-                        else:
-                            kept.append(end)
-                    heapq.heapify(kept)
-                    completions[:] = kept
+                            off_duty[call] = now
+                    completions[:] = [c for j, c in enumerate(completions) if j not in chosen]
+                    heapq.heapify(completions)
             capacity = new_capacity
             if capacity == 0 and abandon_at_close:
                 waiting.clear()  # the site closes: callers still waiting are lost
             next_boundary_index += 1
             next_boundary = next_boundary_index * interval_seconds if next_boundary_index < n_intervals else inf
             serve(now)
-    return np.asarray(starts, dtype=float), np.asarray(overtime_from, dtype=float), np.asarray(overtime_to, dtype=float)
+    return np.asarray(starts, dtype=float), np.asarray(off_duty, dtype=float)
 
 
-def _busy_integral(starts: FloatArray, ends: FloatArray, edges: FloatArray) -> FloatArray:
-    """``F(x) = sum over segments of the busy time before x``, at each edge (vectorised)."""
-    s = np.sort(starts)
-    e = np.sort(ends)
-    cs = np.concatenate([[0.0], np.cumsum(s)])
-    ce = np.concatenate([[0.0], np.cumsum(e)])
-    ks = np.searchsorted(s, edges, side="left")
-    ke = np.searchsorted(e, edges, side="left")
-    return (edges * ks - cs[ks]) - (edges * ke - ce[ke])
+def _time_per_interval(begin: FloatArray, end: FloatArray, interval_seconds: float, n: int) -> FloatArray:
+    """Total length of the segments ``[begin, end)`` inside each of ``n`` intervals.
+
+    Each segment adds non-negative pieces (its head, its tail and whole intervals between)
+    to the intervals it overlaps, so an interval nobody was busy in gets exactly 0.
+    """
+    horizon = n * interval_seconds
+    end = np.minimum(end, horizon)
+    keep = (end > begin) & (begin < horizon)
+    begin, end = begin[keep], end[keep]
+    if begin.size == 0:
+        return np.zeros(n)
+    first = np.minimum((begin // interval_seconds).astype(np.int64), n - 1)
+    last = np.clip((end // interval_seconds).astype(np.int64), first, n - 1)
+    same = first == last
+    f, la, b, e = first[~same], last[~same], begin[~same], end[~same]
+    total = (np.bincount(first[same], weights=end[same] - begin[same], minlength=n).astype(float)
+             + np.bincount(f, weights=np.maximum((f + 1) * interval_seconds - b, 0.0), minlength=n)
+             + np.bincount(la, weights=np.maximum(e - la * interval_seconds, 0.0), minlength=n))
+    covers = np.cumsum(np.bincount(f + 1, minlength=n + 1) - np.bincount(la, minlength=n + 1))[:n]
+    return total + covers * interval_seconds
 
 
 def simulate_once(queue: QueueInput, settings: SimulationSettings, seed: np.random.SeedSequence | int) -> IntervalStats:
     """One replication of the whole period; see the module docstring for the model."""
     rng = np.random.default_rng(seed)
     arrival, service, patience, interval = _draw_calls(queue, settings, rng)
-    start, overtime_from, overtime_to = _event_loop(arrival, service, patience, queue.agents.tolist(),
-                                                    queue.interval_seconds, settings.at_close == "abandon", rng)
+    start, off_duty = _event_loop(arrival, service, patience, queue.agents.tolist(), queue.interval_seconds,
+                                  settings.at_close == "abandon", rng)
     served = np.isfinite(start)
     n = queue.calls.size
     wait = np.where(served, start - arrival, 0.0)
@@ -366,13 +373,12 @@ def simulate_once(queue: QueueInput, settings: SimulationSettings, seed: np.rand
     answered = np.bincount(interval, weights=served.astype(float), minlength=n).astype(float)
     answered_within = np.bincount(interval, weights=within.astype(float), minlength=n).astype(float)
     wait_sum = np.bincount(interval, weights=wait, minlength=n).astype(float)
-    edges = np.arange(n + 1, dtype=float) * queue.interval_seconds
-    # Busy time of every answered call, less the part leavers spent after their shift.
-    all_busy = np.diff(_busy_integral(start[served], start[served] + service[served], edges))
-    overtime = np.diff(_busy_integral(overtime_from, overtime_to, edges))
+    begin, end, left = start[served], start[served] + service[served], off_duty[served]
+    # On duty until the call ends or the agent's shift does; the rest is overtime.
+    busy = _time_per_interval(begin, np.minimum(end, left), queue.interval_seconds, n)
+    overtime = _time_per_interval(left, end, queue.interval_seconds, n)
     on_duty = queue.agents.astype(float) * queue.interval_seconds
-    return IntervalStats(offered, answered, answered_within, offered - answered, wait_sum, all_busy - overtime,
-                         on_duty, overtime)
+    return IntervalStats(offered, answered, answered_within, offered - answered, wait_sum, busy, on_duty, overtime)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,8 @@ def test_drop_from_40_to_14_agents_matches_per_agent_simulation_and_erlang_c() -
     assert erlang_c == pytest.approx(float(erlang.service_level(14, 82 * 120 / 900, 120.0, 20.0)), abs=1e-9)
     queue = _pairs((264.0, 82.0), (40, 14))
     groups = np.tile([0, 1], PAIRS)
-    sim = simulate(queue, ERLANG_C, replications=40, seed=11)
-    ref = _reference(queue, math.inf, runs=12)
+    sim = simulate(queue, ERLANG_C, replications=32, seed=11)
+    ref = _reference(queue, math.inf, runs=10)
     sl = sim.pooled("service_level", groups)[:, 1]
     sl_ref = np.array(pooled(ref, groups.tolist(), "answered_within", "offered"))[:, 1]
     diff, tol = _agree(sl, sl_ref)
@@ -177,8 +177,8 @@ def test_rise_from_10_to_14_agents_matches_per_agent_simulation() -> None:
     # independently); compared on SL, abandonment and ASA after the rise, within 4 SE.
     queue = _pairs((82.0, 82.0), (10, 14))
     groups = np.tile([0, 1], PAIRS)
-    sim = simulate(queue, SimulationSettings(answer_seconds=20, patience_seconds=180.0), replications=40, seed=12)
-    ref = _reference(queue, 180.0, runs=16, first_seed=100)
+    sim = simulate(queue, SimulationSettings(answer_seconds=20, patience_seconds=180.0), replications=32, seed=12)
+    ref = _reference(queue, 180.0, runs=12, first_seed=100)
     for name, num, den in (("service_level", "answered_within", "offered"),
                            ("abandon_rate", "abandoned", "offered"),
                            ("asa_seconds", "wait_answered_seconds", "answered")):
@@ -228,21 +228,24 @@ def test_next_morning_starts_fresh_after_a_close() -> None:
     # nobody hangs up: about 20 callers are queued at the close), a closed night, a morning
     # of 82 calls with 14 agents. With "abandon" the evening's queue is lost at the close
     # and the morning matches a fresh start: the per-agent reference run on the morning
-    # interval alone, from an empty centre, gives SL 0.890 (500 runs, below). With
-    # "carry" the morning inherits the queue; both modes match the per-agent reference
-    # on the whole day.
+    # interval alone, from an empty centre, gives SL 0.903 +- 0.002 (7,000 runs, the 1,000
+    # below among them; the simulator alone, 3,000 runs: 0.907). With "carry" the morning
+    # inherits the queue; both modes match the per-agent reference on the whole day.
     days = 40
     queue = QueueInput(calls=np.tile([82.0, 0.0, 82.0], days), aht_seconds=np.full(3 * days, AHT),
                        agents=np.tile([8, 0, 14], days).astype(np.int64), interval_seconds=INTERVAL)
     groups = np.tile([0, 1, 2], days)
     morning = QueueInput(calls=np.array([82.0]), aht_seconds=np.array([AHT]), agents=np.array([14], dtype=np.int64),
                          interval_seconds=INTERVAL)
-    fresh_runs = _reference(morning, math.inf, runs=500, first_seed=5000)
-    # Pool the fresh starts in 20 batches of 25 so that the estimand (calls within T over
-    # calls offered, pooled over mornings) is the simulator's.
-    fresh = np.array([sum(r.answered_within[0] for r in fresh_runs[b::20]) / sum(r.offered[0] for r in fresh_runs[b::20])
-                      for b in range(20)])
-    assert fresh.mean() == pytest.approx(0.890, abs=1e-3)
+    fresh_runs = _reference(morning, math.inf, runs=1000, first_seed=5000)
+    # Calls within T over calls offered, pooled over the fresh mornings (the simulator's
+    # estimand), with the delta-method standard error of that ratio.
+    within = np.array([r.answered_within[0] for r in fresh_runs], dtype=float)
+    offered = np.array([r.offered[0] for r in fresh_runs], dtype=float)
+    fresh = within.sum() / offered.sum()
+    fresh_se = float(np.sqrt(np.sum((within - fresh * offered) ** 2) / (offered.size * (offered.size - 1)))
+                     / offered.mean())
+    assert abs(fresh - 0.903) <= 4 * fresh_se, (fresh, fresh_se)
     morning_sl: dict[str, np.ndarray] = {}
     for mode, first_seed in (("abandon", 200), ("carry", 300)):
         settings_ = SimulationSettings(patience_seconds=math.inf, at_close=mode)  # type: ignore[arg-type]
@@ -255,8 +258,11 @@ def test_next_morning_starts_fresh_after_a_close() -> None:
             diff, tol = _agree(ours, theirs)
             assert diff <= tol, (mode, name, ours.mean(), theirs.mean(), tol)
         morning_sl[mode] = sim.pooled("service_level", groups)[:, 2]
-    diff, tol = _agree(morning_sl["abandon"], fresh)
-    assert diff <= tol, (morning_sl["abandon"].mean(), fresh.mean(), tol)
+    mean, se = _mean_se(morning_sl["abandon"])
+    assert abs(mean - fresh) <= 4 * math.hypot(se, fresh_se), (mean, fresh, se, fresh_se)
+    # The queue carried into the morning costs it about 0.4 of SL (0.51 against 0.90 in
+    # the simulator; the reference comparison above is the check of the figure itself).
+    assert morning_sl["carry"].mean() < fresh - 0.3
 
 
 # --- invariants -----------------------------------------------------------------------
@@ -278,16 +284,17 @@ def test_occupancy_never_exceeds_one(agents: list[int], calls: list[int], aht_se
                                      service: str, seed: int) -> None:
     # Random staffing paths (rises, drops, closed intervals), exact counts, short or long
     # calls: at every moment at most the scheduled agents are on a call, so busy on-duty
-    # time <= agents x interval (1e-9 allows for float rounding of the busy-time sums).
+    # time <= agents x interval (1e-12 relative: float rounding of a sum of a few dozen terms).
     n = len(agents)
     queue = QueueInput(calls=np.array(calls[:n], dtype=float), aht_seconds=np.full(n, aht_seconds),
                        agents=np.array(agents, dtype=np.int64), interval_seconds=interval_seconds)
     sim_settings = SimulationSettings(arrivals="counts", patience_seconds=patience, at_close=at_close,  # type: ignore[arg-type]
                                       service=service, service_cv=1.5)  # type: ignore[arg-type]
     run = simulate(queue, sim_settings, replications=1, seed=seed).replications[0]
-    assert np.all(run.busy_seconds <= run.on_duty_seconds * (1 + 1e-9) + 1e-9)
-    assert np.all((run.occupancy >= 0) & (run.occupancy <= 1 + 1e-9))
-    assert np.all(run.busy_seconds >= -1e-9) and np.all(run.overtime_seconds >= -1e-9)
+    assert np.all(run.busy_seconds <= run.on_duty_seconds * (1 + 1e-12))
+    assert np.all((run.occupancy >= 0) & (run.occupancy <= 1 + 1e-12))
+    assert np.all(run.busy_seconds >= 0) and np.all(run.overtime_seconds >= 0)
+    assert np.all(run.busy_seconds[np.array(agents) == 0] == 0)  # a closed site has nobody on duty
     np.testing.assert_array_equal(run.offered, calls[:n])
     np.testing.assert_array_equal(run.answered + run.abandoned, run.offered)
     assert np.all(run.answered_within <= run.answered)
