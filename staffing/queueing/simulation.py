@@ -73,13 +73,15 @@ AtClose = Literal["abandon", "carry"]
 DEFAULT_PATIENCE_SECONDS = 180.0
 """Mean caller patience (s) assumed when it is unknown (no abandonment data, Erlang C inputs).
 
-Brown et al. (2005, section 5) estimate, with the waiting times of answered calls as
-censored observations, that the patience of the Israeli bank's callers is of the order
-of minutes: longer than the typical wait, comparable to the 2-4 minute handle times. The
-Erlang A examples of Mandelbaum & Zeltyn use 2 minutes. Three minutes sits in that range;
-it is an assumption, never a measurement, which is why a result that used it says so
-(:attr:`SimulationResult.patience_assumed`). Infinite patience (Erlang C) would let a
-closed site's or an understaffed evening's queue grow without bound and wait for hours.
+Brown et al. (2005, section 5) estimate the patience of the Israeli bank's callers,
+treating the waits of answered calls as censored patience times, and find it of the order
+of minutes, well beyond the typical wait; S. Zeltyn's Erlang A lecture notes ("Abandonment
+and customers' patience in tele-queues", Wharton STAT 991, 2005) work with 2 minutes.
+Three minutes is such an order-of-minutes value. It is an assumption, never a
+measurement, which is why a result that used it says so
+(:attr:`SimulationResult.patience_assumed`). Infinite patience (Erlang C) is not used
+instead: it lets the queue of an understaffed evening or a closed night grow without bound
+and wait for hours, which no caller does.
 """
 
 
@@ -454,6 +456,19 @@ def simulate(
 
     With ``executor`` (e.g. a process pool) the replications run in parallel; results
     do not depend on it.
+
+    Returns
+    -------
+    SimulationResult
+        The replications, and the patience simulated with ``patience_assumed`` telling
+        whether it was the assumed default (report it next to the figures).
+
+    Notes
+    -----
+    The model (individual agents, leavers finishing their call off duty, closing, FCFS
+    with exponential patience) is described in the module docstring; with constant
+    staffing it is the M/M/n (Erlang C) or M/M/n+M (Erlang A, Garnett et al. 2002) queue,
+    which ``tests/queueing/test_simulation.py`` checks.
     """
     seeds = np.random.SeedSequence(seed).spawn(replications)
     jobs = [(queue, settings, s) for s in seeds]
