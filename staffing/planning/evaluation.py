@@ -23,7 +23,8 @@ when its achieved SL (mean over replications) is below the target.
 Agents on the phones: ``round(scheduled x (1 - shrinkage))`` for the roster (scheduled
 head count already excludes breaks) and the Erlang requirement before shrinkage for
 ``S1``. Patience: given, else estimated from the actuals' abandonment (see
-:func:`estimate_patience`), else the plan's Erlang A patience, else nobody hangs up.
+:func:`estimate_patience`), else the plan's Erlang A patience, else the simulator's assumed
+default (:data:`~staffing.queueing.simulation.DEFAULT_PATIENCE_SECONDS`, source ``"assumed"``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from staffing.planning.model import Plan
 from staffing.queueing import erlang
 from staffing.queueing.requirements import ServiceTargets, service_figures
 from staffing.queueing.simulation import (
+    AtClose,
     QueueInput,
     ServiceDistribution,
     SimulationResult,
@@ -49,18 +51,23 @@ from staffing.queueing.simulation import (
 )
 from staffing.tables import infer_table_interval_minutes
 
-PatienceSource = Literal["given", "estimated", "plan", "none"]
+PatienceSource = Literal["given", "estimated", "plan", "assumed"]
 
 
 @dataclass(frozen=True)
 class EvaluationSettings:
-    """Settings of an evaluation (replications, seed, handle-time distribution, patience)."""
+    """Settings of an evaluation (replications, seed, handle-time distribution, patience, closing).
+
+    ``at_close``: callers waiting when the site closes abandon (``"abandon"``) or wait for
+    the next open interval (``"carry"``); see :class:`~staffing.queueing.simulation.SimulationSettings`.
+    """
 
     replications: int = 30
     seed: int = 0
     service: ServiceDistribution = "exponential"
     service_cv: float = 1.0
     patience_seconds: float | None = None
+    at_close: AtClose = "abandon"
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,8 @@ class Evaluation:
     target_sl, answer_seconds
         The plan's service target.
     patience_seconds, patience_source
-        The patience used and where it came from.
+        The mean patience simulated and where it came from (``"assumed"``: unknown, the
+        simulator's default was used).
     achieved_service_level, achieved_band
         Whole period, pooled over calls: mean and 5%-95% over replications
         (``None`` without actuals: then the figures are of the roster against the forecast).
@@ -88,7 +96,7 @@ class Evaluation:
     days: pd.DataFrame
     target_sl: float
     answer_seconds: float
-    patience_seconds: float | None
+    patience_seconds: float
     patience_source: PatienceSource
     replications: int
     achieved_service_level: float | None
@@ -233,7 +241,8 @@ def _sim(calls: np.ndarray, aht: np.ndarray, agents: np.ndarray, interval_minute
                        interval_seconds=interval_minutes * 60.0, arrival_seconds=arrival_seconds)
     sim_settings = SimulationSettings(answer_seconds=targets.answer_seconds, patience_seconds=patience,
                                       arrivals=arrivals,  # type: ignore[arg-type]
-                                      service=settings.service, service_cv=settings.service_cv)
+                                      service=settings.service, service_cv=settings.service_cv,
+                                      at_close=settings.at_close)
     return simulate(queue, sim_settings, replications=settings.replications, seed=settings.seed, executor=executor)
 
 
@@ -316,12 +325,13 @@ def evaluate_plan(
     elif targets.patience_seconds is not None:
         patience, source = targets.patience_seconds, "plan"
     else:
-        patience, source = None, "none"
+        patience, source = None, "assumed"  # the simulator uses its default and reports it
 
     s1 = _sim(f_calls, f_aht, net, minutes, "poisson", s, targets, patience, executor)
     s2 = _sim(f_calls, f_aht, on_phone, minutes, "poisson", s, targets, patience, executor)
     s3 = (_sim(a_calls, a_aht, on_phone, minutes, "counts", s, targets, patience, executor, arrival_seconds)
           if a_calls is not None and a_aht is not None else None)
+    patience_used = s2.patience_seconds_used
     frame = pd.DataFrame({
         "interval_start": starts,
         "target_sl": targets.target_sl,
@@ -361,7 +371,7 @@ def evaluate_plan(
     if s3 is not None:
         whole = s3.pooled("service_level", np.zeros(len(frame), dtype=np.int64))[:, 0]
         achieved, band = float(whole.mean()), (float(np.quantile(whole, 0.05)), float(np.quantile(whole, 0.95)))
-    return Evaluation(frame, days, targets.target_sl, targets.answer_seconds, patience, source, s.replications,
+    return Evaluation(frame, days, targets.target_sl, targets.answer_seconds, patience_used, source, s.replications,
                       achieved, band)
 
 
