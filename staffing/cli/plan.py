@@ -18,7 +18,7 @@ from staffing.io.config import load_config, read_config_history
 from staffing.io.evaluation import write_evaluation
 from staffing.io.plan import write_plan
 from staffing.io.roster import read_agents, read_roster
-from staffing.planning.evaluation import simulate_plan
+from staffing.planning.evaluation import Evaluation, simulate_plan
 from staffing.planning.model import Plan
 from staffing.planning.record import record_plan
 from staffing.planning.week import run_plan, understaffed_stretches
@@ -44,7 +44,7 @@ def _stretch(row: Mapping[Hashable, Any]) -> str:
     return f"{row['start']:%a %H:%M}-{row['end']:%H:%M} ({float(row['max_short_agents']):g} short{sl})"
 
 
-def print_summary(result: Plan, out_dir: Path) -> None:
+def print_summary(result: Plan, out_dir: Path, evaluation: Evaluation | None = None) -> None:
     """The final summary: per day volume, hours, projected service; peak misses."""
     r = result.roster_result
     days = result.days
@@ -82,6 +82,11 @@ def print_summary(result: Plan, out_dir: Path) -> None:
         click.echo("under-staffed stretches: none")
     misses = result.peak_misses
     click.echo(f"under-staffed peak intervals: {len(misses) if len(misses) else 'none'}")
+    if evaluation is not None:
+        why = {"assumed": "assumed: the plan's queues give no patience and no abandonment was observed",
+               "plan": "the queue's patience_seconds", "given": "given", "estimated": "estimated"}
+        click.echo(f"simulation: {evaluation.replications} replications; caller patience "
+                   f"{evaluation.patience_seconds:.0f} s ({why.get(evaluation.patience_source, evaluation.patience_source)})")
     for bent in r.bent_rules:
         click.echo(f"rule bent: {bent.rule} for {bent.agent_id} by {bent.amount:g} {bent.unit} ({bent.detail})")
 
@@ -134,6 +139,7 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
                               time_limit_seconds=time_limit, progress=say)
             version_ids = record_plan(store, config, history, result, run_id, out_dir) if store is not None else []
             result = _provenance(result, run_id, version_ids, config_path)
+            evaluation = None
             if config.plan.simulation_replications > 0:
                 say(f"simulating the rostered week ({config.plan.simulation_replications} replications)")
                 result, evaluation = simulate_plan(result, config.plan.simulation_replications)
@@ -145,4 +151,4 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
         raise
     if store is not None:
         store.finish_run(run_id, "ok", summary={"week_start": result.week_start.isoformat(), "out_dir": str(out_dir)})
-    print_summary(result, out_dir)
+    print_summary(result, out_dir, evaluation)

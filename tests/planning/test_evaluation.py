@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import json
 from datetime import date
 from pathlib import Path
@@ -41,10 +43,11 @@ def _sums_exactly(frame: pd.DataFrame, outcome: str = "achieved_service_level") 
 
 
 def test_only_the_forecast_is_wrong() -> None:
+    # Erlang C callers (nobody hangs up): patience infinite, not the simulator's assumed default.
     required = erlang.required_agents(CALLS, AHT, 15, target_sl=0.8, answer_seconds=20).agents
     plan = _plan(required.copy())  # the roster is exactly the requirement
     actuals = pd.DataFrame({"interval_start": STARTS, "offered": np.rint(CALLS * 1.4), "aht_seconds": AHT})
-    result = evaluate_plan(plan, actuals, EvaluationSettings(replications=8, seed=5))
+    result = evaluate_plan(plan, actuals, EvaluationSettings(replications=8, seed=5, patience_seconds=math.inf))
     frame = result.intervals
     _sums_exactly(frame)
     _sums_exactly(result.days)
@@ -63,7 +66,7 @@ def test_only_the_roster_is_short() -> None:
     short[16:24] -= 3  # one busy stretch three agents short
     plan = _plan(short)
     actuals = pd.DataFrame({"interval_start": STARTS, "offered": CALLS, "aht_seconds": AHT})  # forecast was right
-    result = evaluate_plan(plan, actuals, EvaluationSettings(replications=12, seed=6))
+    result = evaluate_plan(plan, actuals, EvaluationSettings(replications=12, seed=6, patience_seconds=math.inf))
     frame = result.intervals
     _sums_exactly(frame)
     _sums_exactly(result.days)
