@@ -172,6 +172,12 @@ def forecast(
     ForecastOutput
         Typed result; ``.frame`` is the forecast table (see :data:`FORECAST_COLUMNS`).
 
+    Raises
+    ------
+    InvalidArgumentError
+        A bad horizon or start, or a start with no history before it in some queue
+        (the message gives the history's first and last intervals).
+
     Notes
     -----
     Models, interval calibration and ``auto`` selection are documented in their modules
