@@ -134,3 +134,58 @@ def horizon_index(days: pd.DatetimeIndex, interval_minutes: int, tz: dt.tzinfo |
         stop = (pd.Timestamp(d) + pd.Timedelta(days=1)).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
         parts.append(pd.date_range(start.tz_convert("UTC"), stop.tz_convert("UTC"), freq=step, inclusive="left").tz_convert(tz))
     return pd.DatetimeIndex(parts[0].append(parts[1:]) if len(parts) > 1 else parts[0])
+
+
+#: Consecutive steps of one length that make it an interval length of the data, not a gap.
+MIN_RUN_STEPS = 4
+
+
+def interval_lengths(times: pd.Series | pd.DatetimeIndex) -> list[tuple[int, pd.Timestamp]]:
+    """Every interval length the starts of one queue are laid at, with where each begins.
+
+    The rule (the companion of :func:`infer_interval_minutes`): the base length ``m`` is
+    the most common step. Another step length ``L`` is a *second interval length* when
+    it occurs as a run of at least :data:`MIN_RUN_STEPS` consecutive steps whose starts
+    all lie inside the queue's usual opening hours (between the median over days of the
+    day's first start and the median of its last start, wall clock). Anything else is a
+    gap and stays accepted: a closed night, weekend or missing day is one long step; a
+    lunchtime hole or a missing interval is one step; sparse overnight rows of a
+    day-time centre lie outside the opening hours. Four 30-minute steps in a row inside
+    the open day of a 15-minute history mean 30-minute rows, which summed with
+    15-minute rows give a saw-tooth.
+
+    Parameters
+    ----------
+    times
+        Interval starts of one queue (naive local or time-zone-aware; steps are measured
+        on the absolute time line, opening hours on the wall clock).
+
+    Returns
+    -------
+    list of (int, pandas.Timestamp)
+        ``(minutes, first start)`` of the base length first, then of each second length
+        (by first start); empty with fewer than two distinct starts. More than one entry
+        means the data mixes interval lengths.
+    """
+    idx = pd.DatetimeIndex(times).dropna().unique().sort_values()
+    if len(idx) < 2:
+        return []
+    steps = np.round(np.diff(idx.as_unit("ns").asi8) / 60e9).astype(np.int64)
+    base = infer_interval_minutes(idx)
+    wall = idx.tz_localize(None) if idx.tz is not None else idx
+    minute = np.asarray((wall - wall.normalize()).total_seconds(), dtype=float) / 60.0
+    by_day = pd.Series(minute).groupby(np.asarray(wall.normalize()))
+    open_lo, open_hi = float(by_day.min().median()), float(by_day.max().median())
+    inside = (minute >= open_lo) & (minute <= open_hi)
+    found: dict[int, int] = {}
+    change = np.flatnonzero(np.diff(steps) != 0) + 1
+    for lo, hi in zip(np.r_[0, change], np.r_[change, steps.size], strict=True):
+        length = int(steps[lo])
+        if length == base:
+            found.setdefault(length, int(lo))
+        elif hi - lo >= MIN_RUN_STEPS and inside[lo:hi + 1].all() and length not in found:
+            found[length] = int(lo)
+    if base not in found:
+        found[base] = int(np.flatnonzero(steps == base)[0])
+    order = sorted(found, key=lambda length: (length != base, found[length]))
+    return [(length, idx[found[length]]) for length in order]

@@ -148,7 +148,7 @@ def _print_interval(result: dict[str, Any], targets: ServiceTargets, solved: boo
 @click.option("--forecast", "forecast_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Forecast CSV/Parquet: interval_start, calls, aht_seconds (+ queue; other columns ignored).")
 @click.option("--interval-minutes", type=float, default=None,
-              help="Interval length (min); default: inferred from the timestamps.")
+              help="Interval length (min); default: inferred from the timestamps, and refused when it contradicts them.")
 @_targets_options
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Requirements CSV: interval_start, calls, aht_seconds, load_erlangs, agents, service_level, "
@@ -172,7 +172,13 @@ def requirements_command(forecast_path: Path, interval_minutes: float | None, ta
         "patience_seconds": patience_seconds, "max_abandon": max_abandon, "fractional": fractional,
     })
     frame = read_forecast(forecast_path)
-    minutes = interval_minutes if interval_minutes is not None else infer_table_interval_minutes(frame)
+    inferred = infer_table_interval_minutes(frame)
+    if interval_minutes is not None and inferred is not None and interval_minutes != inferred:
+        # Sizing 15-minute calls as 30-minute intervals halves the load: refuse, never pick one.
+        raise InvalidArgumentError("--interval-minutes", interval_minutes,
+                                   f"the forecast's own interval, {inferred} minutes between its timestamps "
+                                   "(or omit the option to use it)")
+    minutes = interval_minutes if interval_minutes is not None else inferred
     if minutes is None:
         raise InvalidArgumentError("--interval-minutes", None, "a value (the forecast has one interval per queue)")
     table = interval_requirements(frame, targets, minutes)

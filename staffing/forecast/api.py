@@ -111,6 +111,21 @@ def prepare_history(history: pd.DataFrame, interval_minutes: int) -> pd.DataFram
     return frame
 
 
+def _check_history_before(frame: pd.DataFrame, origin: pd.Timestamp, start: object) -> None:
+    """Refuse a start with no history before it in some queue: the models would see an
+    empty past and forecast zeros, which look like a real (closed) forecast."""
+    for queue, part in frame.groupby("queue", sort=True):
+        times = pd.DatetimeIndex(part["interval_start"])
+        wall = times.tz_localize(None) if times.tz is not None else times
+        first, last = wall.min(), wall.max()
+        if first >= origin:
+            which = f"queue {queue!r}'s history" if frame["queue"].nunique() > 1 else "the history"
+            raise InvalidArgumentError(
+                "start", str(start),
+                f"a date after the first interval of {which}, which runs from {first} to {last} "
+                "(only intervals before the start are used)")
+
+
 def history_grids(
     frame: pd.DataFrame, interval_minutes: int, excluded: frozenset[dt.date], end: pd.Timestamp | None = None
 ) -> tuple[DayGrid, DayGrid | None, DayGrid | None]:
@@ -157,6 +172,12 @@ def forecast(
     ForecastOutput
         Typed result; ``.frame`` is the forecast table (see :data:`FORECAST_COLUMNS`).
 
+    Raises
+    ------
+    InvalidArgumentError
+        A bad horizon or start, or a start with no history before it in some queue
+        (the message gives the history's first and last intervals).
+
     Notes
     -----
     Models, interval calibration and ``auto`` selection are documented in their modules
@@ -166,6 +187,7 @@ def forecast(
     origin = parse_start(start)
     days = parse_horizon(horizon)
     frame = prepare_history(history, settings.interval_minutes)
+    _check_history_before(frame, origin, start)
     tz = frame["interval_start"].dt.tz if isinstance(frame["interval_start"].dtype, pd.DatetimeTZDtype) else None
     specials = special_days(settings, _years(frame, origin, days))
     tables: list[pd.DataFrame] = []

@@ -50,15 +50,52 @@ def config_error(exc: ValidationError, file: str) -> ConfigError:
     return ConfigError(f"{err['msg']}{shown}", file=file, key=key)
 
 
+class _DuplicateKey(Exception):
+    """A key given twice in one YAML mapping (line numbers are 1-based)."""
+
+    def __init__(self, key: object, line: int, first_line: int) -> None:
+        super().__init__(key, line, first_line)
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A :class:`yaml.SafeLoader` that refuses a key repeated in one mapping.
+
+    Plain PyYAML keeps the last value silently, so a config edited by appending
+    ``shrinkage: 0.3`` below an old ``shrinkage: 0.1`` would run with a value nobody
+    chose on purpose. Merge keys (``<<: *defaults``) are not duplicates: overriding a
+    merged default is what they are for.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node.start_mark.line + 1)
+                except TypeError:
+                    continue  # unhashable: the base class reports it
+                if first != key_node.start_mark.line + 1:
+                    raise _DuplicateKey(key, key_node.start_mark.line + 1, first)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; a missing file or bad YAML is a :class:`ConfigError` naming the file."""
+    """Parse a YAML file; a missing file, bad YAML or a key repeated in one mapping is a
+    :class:`ConfigError` naming the file (and the line and key of a repeat)."""
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot be read: {getattr(exc, 'strerror', None) or exc}", file=file) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+    except _DuplicateKey as dup:
+        raise ConfigError(f"line {dup.line}: key {dup.key!r} is given twice (first on line {dup.first_line}); "
+                          "keep one", file=file) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=file) from None
 

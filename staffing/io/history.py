@@ -27,11 +27,14 @@ from staffing.ingest.history import (
 )
 from staffing.io.tables import (
     FIRST_DATA_LINE,
+    MAX_AHT_SECONDS,
+    MAX_CALLS_PER_INTERVAL,
     parse_datetime,
     parse_numeric,
     raise_if_issues,
     read_raw_table,
 )
+from staffing.tables import interval_lengths
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "queue": ("skill", "split", "queue_name"),
 }
 NUMERIC_COLUMNS: tuple[str, ...] = ("offered", "answered", "abandoned", "aht_seconds", "handle_time_sum_seconds")
+#: Largest plausible value per numeric column (see :data:`staffing.io.tables.MAX_CALLS_PER_INTERVAL`);
+#: a handle-time sum is bounded by the two (calls x AHT).
+MAXIMA: dict[str, float] = {
+    "offered": MAX_CALLS_PER_INTERVAL, "answered": MAX_CALLS_PER_INTERVAL, "abandoned": MAX_CALLS_PER_INTERVAL,
+    "aht_seconds": MAX_AHT_SECONDS, "handle_time_sum_seconds": MAX_CALLS_PER_INTERVAL * MAX_AHT_SECONDS,
+}
 
 
 class HistoryMapping(BaseModel):
@@ -65,7 +74,11 @@ class HistoryMapping(BaseModel):
     timezone
         IANA zone (``Europe/London``). Naive timestamps are read as local time there
         (the repeated hour of a fall-back day must appear in order); offsets in the file
-        are converted to it. Omitted: naive stays naive local time.
+        (``2026-03-02T08:00:00+00:00``, or several across a daylight-saving change as
+        ``staffing forecast --timezone`` writes) are converted to it. Omitted: naive
+        stays naive local time, one offset throughout is kept as that fixed offset, and
+        different offsets are refused (the intraday pattern is a wall-clock pattern:
+        the zone is needed to know the wall clock).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -146,8 +159,12 @@ def read_history(
     Raises
     ------
     DataError
-        Listing every problem: missing columns, unparseable or misaligned timestamps,
-        duplicated intervals, negative or non-numeric counts, DST-impossible times.
+        Listing every problem: an unreadable file, missing columns, unparseable or
+        misaligned timestamps, offsets that differ without a zone, duplicated
+        intervals, negative, non-finite, non-numeric or implausible values (counts
+        above :data:`~staffing.io.tables.MAX_CALLS_PER_INTERVAL`, AHT above a day),
+        DST-impossible times, two interval lengths in one queue
+        (:func:`staffing.tables.interval_lengths`).
     """
     mapping = HistoryMapping(columns=column_map or {}, interval_minutes=interval_minutes, queue=queue, timezone=timezone)
     return read_history_mapped(path, mapping)
@@ -157,6 +174,8 @@ def read_history_mapped(path: str | Path, mapping: HistoryMapping) -> pd.DataFra
     """:func:`read_history` with a validated :class:`HistoryMapping`."""
     file = str(path)
     raw = read_raw_table(path).reset_index(drop=True)
+    if raw.empty:
+        raise DataError([DataIssue(file, None, None, "has no data rows")])
     frame = _rename(raw, mapping, file)
     missing = [c for c in ("interval_start", "offered") if c not in frame.columns]
     if missing:
@@ -164,14 +183,14 @@ def read_history_mapped(path: str | Path, mapping: HistoryMapping) -> pd.DataFra
         raise DataError([DataIssue(file, 1, c, f"required column is missing (columns are: {have}); map it with a column mapping such as {c}=<your column>") for c in missing])
     issues: list[DataIssue] = []
     out = pd.DataFrame(index=frame.index)
-    out["interval_start"] = parse_datetime(frame, "interval_start", file, issues)
+    out["interval_start"] = parse_datetime(frame, "interval_start", file, issues, mixed_offsets=mapping.timezone is not None)
     if "queue" in frame.columns:
         out["queue"] = frame["queue"].astype(str).str.strip().replace("", mapping.queue or "default")
     else:
         out["queue"] = mapping.queue or "default"
     for col in NUMERIC_COLUMNS:
         if col in frame.columns:
-            out[col] = parse_numeric(frame, col, file, issues, allow_blank=col != "offered", minimum=0).to_numpy()
+            out[col] = parse_numeric(frame, col, file, issues, allow_blank=col != "offered", minimum=0, maximum=MAXIMA[col]).to_numpy()
     raise_if_issues(issues)
     out["interval_start"] = _apply_timezone(out["interval_start"], mapping.timezone, file, issues)
     raise_if_issues(issues)
@@ -179,6 +198,9 @@ def read_history_mapped(path: str | Path, mapping: HistoryMapping) -> pd.DataFra
         out = out[out["queue"] == mapping.queue]
         if out.empty:
             raise DataError([DataIssue(file, None, "queue", f"no rows for queue {mapping.queue!r}")])
+    # Two lengths first: the coarse rows of a mixed file would bury it under grid errors.
+    _check_one_length(out, file, issues)
+    raise_if_issues(issues)
     step = mapping.interval_minutes or _infer_step(out)
     if step is not None:
         _check_alignment(out, step, file, issues)
@@ -198,16 +220,27 @@ def _infer_step(frame: pd.DataFrame) -> int | None:
     return min(steps) if steps else None
 
 
+def _check_one_length(frame: pd.DataFrame, file: str, issues: list[DataIssue]) -> None:
+    """Refuse a queue whose rows are laid at two interval lengths (summing them would give a
+    saw-tooth), naming the first row of each length; gaps are not lengths."""
+    for queue, part in frame.groupby("queue", sort=True):
+        found = interval_lengths(part["interval_start"])
+        if len(found) < 2:
+            continue
+        times = part["interval_start"]
+        where = [(minutes, int(part.index[np.flatnonzero((times == start).to_numpy())[0]]) + FIRST_DATA_LINE, start)
+                 for minutes, start in found]
+        listed = "; ".join(f"{m}-minute rows from line {line} ({start})" for m, line, start in where)
+        coarsest = max(m for m, _, _ in where)
+        for _length, line, _start in where[1:]:
+            issues.append(DataIssue(file, line, "interval_start",
+                                    f"queue {queue!r} mixes interval lengths: {listed}. A history must have one interval "
+                                    f"length: sum the finer rows up to {coarsest} minutes, or split the file"))
+
+
 def _apply_timezone(times: pd.Series, zone: str | None, file: str, issues: list[DataIssue]) -> pd.Series:
     if isinstance(times.dtype, pd.DatetimeTZDtype):
         return times.dt.tz_convert(zone) if zone else times
-    if not pd.api.types.is_datetime64_any_dtype(times):
-        # Mixed offsets parse to objects: normalise through UTC.
-        utc = pd.to_datetime(times, utc=True)
-        if zone is None:
-            issues.append(DataIssue(file, None, "interval_start", "timestamps carry different UTC offsets; give a time zone"))
-            return utc
-        return utc.dt.tz_convert(zone)
     if zone is None:
         return times
     try:
@@ -244,5 +277,7 @@ def _check_duplicates(frame: pd.DataFrame, file: str, issues: list[DataIssue]) -
         if k not in first_line:
             first_line[k] = line
             continue
+        hint = ("" if isinstance(frame["interval_start"].dtype, pd.DatetimeTZDtype) else
+                "; if it is the repeated hour of a daylight-saving change, give the time zone (rows in order) or write UTC offsets")
         issues.append(DataIssue(file, line, "interval_start",
-                                f"duplicate interval {k[1]} for queue {k[0]!r} (also on line {first_line[k]})"))
+                                f"duplicate interval {k[1]} for queue {k[0]!r} (also on line {first_line[k]}){hint}"))
