@@ -234,3 +234,24 @@ def test_duplicated_yaml_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value) == f"{path}: line 4: key 'name' is given twice (first on line 2); keep one"
+
+
+def test_roster_reads_requirements_with_a_dst_change_only_with_the_site_zone(tmp_path: Path) -> None:
+    """Requirements over the autumn change (Europe/London, 2026-10-25 01:00 BST -> 01:00 GMT):
+    01:00-01:45 local occurs twice. Without the zone the offsets are refused (located); with
+    it, each wall-clock quarter-hour appears once carrying the larger requirement (by hand:
+    the BST 01:00 row needs 3, the GMT one 5 -> 5)."""
+    from staffing.io.roster import read_requirements_for_roster
+
+    instants = pd.date_range("2026-10-25 00:00", periods=12, freq="15min", tz="Europe/London")
+    agents = [3.0] * 12
+    agents[4] = 3.0  # 01:00 BST
+    agents[8] = 5.0  # 01:00 GMT (the second 01:00)
+    path = tmp_path / "req.csv"
+    pd.DataFrame({"interval_start": [t.isoformat() for t in instants], "agents": agents}).to_csv(path, index=False)
+    with pytest.raises(DataError, match="different UTC offsets"):
+        read_requirements_for_roster(path)
+    table = read_requirements_for_roster(path, "Europe/London")
+    assert len(table) == 8  # 00:00 .. 01:45 wall time, each once
+    one_am = table.set_index("interval_start")["agents"][pd.Timestamp("2026-10-25 01:00")]
+    assert one_am == 5.0

@@ -10,6 +10,7 @@ import pandas as pd
 
 from staffing.cli._app import main
 from staffing.errors import InvalidArgumentError
+from staffing.io.plan import check_timezone
 from staffing.io.roster import (
     read_agents,
     read_requirements_for_roster,
@@ -34,10 +35,14 @@ from staffing.roster.config import RosterRules
 @click.option("--time-limit", default=60.0, show_default=True, type=float, help="Wall seconds for the solver.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
               help="MIP solver (HiGHS via highspy; CBC as alternative).")
+@click.option("--timezone", default=None, metavar="ZONE",
+              help="IANA zone of the site (e.g. Europe/London): needed when the requirements carry several "
+                   "UTC offsets (a week with a DST change); the roster works on local wall time.")
 @click.option("--previous-roster", type=click.Path(dir_okay=False), default=None,
               help="Last week's roster.csv: rest, consecutive days and spill-over carry across the week start.")
 def roster_command(requirements_path: str, agents_path: str, config_path: str | None, week_start: str,
-                   out_dir: str, time_limit: float, solver: str, previous_roster: str | None) -> None:
+                   out_dir: str, time_limit: float, solver: str, timezone: str | None,
+                   previous_roster: str | None) -> None:
     """Build a weekly roster of named agents: shifts, breaks, rest and fairness rules.
 
     Minimises peak-weighted under-staffing, then over-staffing, then paid hours, with
@@ -54,7 +59,9 @@ def roster_command(requirements_path: str, agents_path: str, config_path: str | 
     if time_limit <= 0:
         raise InvalidArgumentError("--time-limit", time_limit, "> 0 seconds")
     rules = read_roster_rules(config_path) if config_path else RosterRules()
-    requirements = read_requirements_for_roster(requirements_path)
+    if timezone is not None:
+        check_timezone(timezone, key="--timezone")
+    requirements = read_requirements_for_roster(requirements_path, timezone)
     agents = read_agents(agents_path)
     previous = read_roster(previous_roster) if previous_roster else None
     console = None

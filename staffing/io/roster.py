@@ -36,8 +36,14 @@ from staffing.roster.types import AgentContract, RosterResult
 from staffing.tables import ISO, roster_csv_frame
 
 
-def read_requirements_for_roster(path: str | Path) -> pd.DataFrame:
-    """``interval_start`` (datetime) and ``agents`` (float >= 0) from a requirements file."""
+def read_requirements_for_roster(path: str | Path, timezone: str | None = None) -> pd.DataFrame:
+    """``interval_start`` (naive local wall time) and ``agents`` (float >= 0) from a requirements file.
+
+    The roster works on local wall time. Times written with one UTC offset are read as
+    the wall times written; times with several offsets (a week with a DST change, as
+    ``staffing forecast --timezone`` writes them) are converted to ``timezone``, which is
+    then required.
+    """
     name = str(path)
     raw = read_raw_table(path)
     require_columns(raw, ["interval_start", "agents"], name)
@@ -45,10 +51,22 @@ def read_requirements_for_roster(path: str | Path) -> pd.DataFrame:
     starts = parse_datetime(raw, "interval_start", name, issues)
     agents = parse_numeric(raw, "agents", name, issues, minimum=0.0)
     raise_if_issues(issues)
+    if getattr(starts.dt, "tz", None) is not None:
+        offsets = raw["interval_start"].astype(str).str.strip().str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0]
+        if timezone is not None:
+            # The fall-back hour occurs twice in wall time; the roster covers each wall-clock
+            # interval once, so it takes the larger of the two requirements.
+            wall = starts.dt.tz_convert(timezone).dt.tz_localize(None)
+            frame = pd.DataFrame({"interval_start": wall.to_numpy(), "agents": agents.to_numpy()})
+            return frame.groupby("interval_start", as_index=False, sort=True)["agents"].max()
+        elif offsets.nunique() > 1:
+            raise_if_issues([DataIssue(name, None, "interval_start",
+                                       f"times carry {offsets.nunique()} different UTC offsets (a DST change): "
+                                       "give the site's time zone to read them as local wall time")])
+        else:
+            starts = starts.dt.tz_localize(None)
     dup = starts.duplicated(keep="first").to_numpy().nonzero()[0]
     raise_if_issues([DataIssue(name, int(p) + FIRST_DATA_LINE, "interval_start", "duplicate interval") for p in dup])
-    if getattr(starts.dt, "tz", None) is not None:
-        starts = starts.dt.tz_localize(None)
     return pd.DataFrame({"interval_start": starts.to_numpy(), "agents": agents.to_numpy()})
 
 
