@@ -10,8 +10,8 @@ from staffing.cli._app import main
 from staffing.cli._common import flag_names
 from staffing.errors import InvalidArgumentError
 from staffing.io.evaluation import read_call_log, write_evaluation
+from staffing.io.history import parse_column_map, read_history_local
 from staffing.io.plan import read_plan
-from staffing.io.report import read_actuals
 from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 
 
@@ -21,6 +21,9 @@ from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 @click.option("--actuals", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="History CSV/Parquet of the week (interval_start, offered, optional answered, abandoned, "
                    "aht_seconds). Without it the plan is simulated against its own forecast.")
+@click.option("--columns", "column_map", default=None, metavar="CANON=COL,...",
+              help="Column mapping of --actuals, as for `staffing forecast` (e.g. interval_start=timestamp,offered=calls; "
+                   "common names such as timestamp, calls, aht_sec are recognised without it).")
 @click.option("--calls", "call_log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Call log with one row per call (column arrival_time): replay the real arrival times "
                    "instead of spreading each interval's count uniformly (needs --actuals for AHT).")
@@ -35,7 +38,7 @@ from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
 @click.option("--answer-seconds", type=float, default=None, help="Answer-time target T (default: the plan's).")
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for intervals.csv, days.csv and summary.json.")
-def evaluate_command(plan_dir: Path, actuals: Path | None, call_log: Path | None, patience_seconds: float | None, replications: int,
+def evaluate_command(plan_dir: Path, actuals: Path | None, column_map: str | None, call_log: Path | None, patience_seconds: float | None, replications: int,
                      seed: int, service_time: str, service_cv: float, answer_seconds: float | None,
                      out_dir: Path) -> None:
     """Did the plan hit its target? Where did it miss, and was it the forecast, the
@@ -57,7 +60,12 @@ def evaluate_command(plan_dir: Path, actuals: Path | None, call_log: Path | None
     if not service_cv > 0:
         raise InvalidArgumentError("--service-cv", service_cv, "> 0")
     plan = read_plan(plan_dir)
-    frame = read_actuals(actuals, plan.meta.timezone) if actuals is not None else None
+    try:
+        mapping = parse_column_map(column_map)
+    except ValueError as exc:
+        raise InvalidArgumentError("--columns", column_map, str(exc)) from None
+    frame = (read_history_local(actuals, column_map=mapping, timezone=plan.meta.timezone)
+             if actuals is not None else None)
     settings = EvaluationSettings(replications=replications, seed=seed, service=service_time,  # type: ignore[arg-type]
                                   service_cv=service_cv, patience_seconds=patience_seconds)
     if call_log is not None and frame is None:

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pandas as pd
 
-from staffing.errors import InvalidArgumentError
+from staffing.errors import DataError, DataIssue, InvalidArgumentError
 from staffing.exports.rota import format_breaks, iter_shifts
 from staffing.planning.model import Plan
 
@@ -73,8 +73,24 @@ def _fingerprint(event: icalendar.Event) -> tuple[object, ...]:
     )
 
 
-def _parse_previous(data: bytes) -> tuple[str | None, dict[str, _Previous]]:
-    cal = icalendar.Calendar.from_ical(data)
+def _parse_previous(name: str, data: bytes) -> tuple[str | None, dict[str, _Previous]]:
+    """The events of a previous export, to keep their UIDs and raise their SEQUENCE.
+
+    Raises
+    ------
+    DataError
+        The file is not an iCalendar file this tool can read (named, nothing is written).
+    """
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+        return _previous_events(cal)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise DataError([DataIssue(name, None, None,
+                                   f"cannot be read as the previous iCalendar export ({exc}); move it out of the "
+                                   "folder or export to an empty folder")]) from None
+
+
+def _previous_events(cal: icalendar.Calendar) -> tuple[str | None, dict[str, _Previous]]:
     agent = cal.get(_AGENT_PROP)
     out: dict[str, _Previous] = {}
     for ev in cast("list[icalendar.Event]", cal.walk("VEVENT")):
@@ -190,7 +206,7 @@ def build_calendars(
             raise InvalidArgumentError("agent_id", agent, f"an id whose file name differs from {owner!r}'s")
         evs.append(ev)
     old: dict[str, tuple[str | None, dict[str, _Previous]]] = {
-        name: _parse_previous(data) for name, data in (previous or {}).items()
+        name: _parse_previous(name, data) for name, data in (previous or {}).items()
     }
 
     # One VTIMEZONE for every file (generating it is slow), spanning every event a year either side.

@@ -138,7 +138,9 @@ def _coverage_sheet(wb: Workbook, plan: Plan, header: Any) -> None:
 def build_workbook(plan: Plan) -> bytes:
     """Build the workbook described in this module and return the ``.xlsx`` bytes."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    # strings_to_formulas off: an agent id such as "=HYPERLINK(...)" is written as the text it
+    # is, never as a live formula (OWASP, "CSV Injection"); nothing here writes formulas.
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True, "strings_to_formulas": False})
     wb.set_properties({"title": f"Roster week of {plan.meta.week_start.isoformat()}", "author": "staffing"})
     header = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "valign": "top"})
     _rota_sheet(wb, plan, header)

@@ -33,6 +33,7 @@ from staffing.io.tables import (
     parse_numeric,
     raise_if_issues,
     read_raw_table,
+    to_local,
 )
 from staffing.tables import interval_lengths
 
@@ -281,3 +282,14 @@ def _check_duplicates(frame: pd.DataFrame, file: str, issues: list[DataIssue]) -
                 "; if it is the repeated hour of a daylight-saving change, give the time zone (rows in order) or write UTC offsets")
         issues.append(DataIssue(file, line, "interval_start",
                                 f"duplicate interval {k[1]} for queue {k[0]!r} (also on line {first_line[k]}){hint}"))
+
+
+def read_history_local(path: str | Path, *, column_map: dict[str, str] | None = None,
+                       timezone: str | None = None) -> pd.DataFrame:
+    """:func:`read_history` with ``interval_start`` as naive local wall time in ``timezone``.
+
+    For judging a plan (whose times are naive local) against actuals given in any of the
+    layouts ``staffing forecast`` reads: the same aliases and column mapping.
+    """
+    frame = read_history(path, column_map=column_map, timezone=timezone)
+    return frame.assign(interval_start=to_local(frame["interval_start"], timezone))

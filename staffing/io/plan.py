@@ -140,7 +140,8 @@ def _read_table(path: Path, columns: tuple[str, ...], timezone: str | None, *,
     for col in (*columns, *optional):
         if col == "interval_start" or col not in raw.columns:
             continue
-        out[col] = parse_numeric(raw, col, name, issues, allow_blank=col not in columns)
+        out[col] = parse_numeric(raw, col, name, issues, allow_blank=col not in columns,
+                                 allow_infinite=col == "asa_seconds")
     raise_if_issues(issues)
     keys = [c for c in ("queue", "interval_start") if c in out]
     return pd.DataFrame(out).sort_values(keys, kind="stable").reset_index(drop=True)
@@ -205,7 +206,7 @@ def _days(path: Path) -> pd.DataFrame | None:
     out: dict[str, Any] = {"date": days.dt.date}
     for col in raw.columns:
         if col != "date":
-            out[col] = parse_numeric(raw, col, name, issues, allow_blank=True)
+            out[col] = parse_numeric(raw, col, name, issues, allow_blank=True, allow_infinite=col == "asa_seconds")
     raise_if_issues(issues)
     return pd.DataFrame(out)
 

@@ -58,7 +58,7 @@ def read_requirements_for_roster(path: str | Path, timezone: str | None = None) 
             # interval once, so it takes the larger of the two requirements.
             wall = starts.dt.tz_convert(timezone).dt.tz_localize(None)
             frame = pd.DataFrame({"interval_start": wall.to_numpy(), "agents": agents.to_numpy()})
-            return frame.groupby("interval_start", as_index=False, sort=True)["agents"].max()
+            return frame.groupby("interval_start", sort=True)["agents"].max().reset_index()
         elif offsets.nunique() > 1:
             raise_if_issues([DataIssue(name, None, "interval_start",
                                        f"times carry {offsets.nunique()} different UTC offsets (a DST change): "

@@ -62,7 +62,9 @@ def read_raw_table(path: str | Path) -> pd.DataFrame:
         if p.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(p)
         _check_csv_head(p, name)
-        return pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+        # Undo the tool's own formula-injection quoting (write_csv) so files read back unchanged.
+        return raw.apply(lambda col: col.map(_unquote)) if len(raw) else raw
     except pd.errors.EmptyDataError:
         raise DataError([DataIssue(name, None, None, "file is empty")]) from None
     # EOFError is a truncated .gz: left alone, click turns it into a bare "Aborted!".
@@ -114,6 +116,7 @@ def parse_numeric(
     minimum: float | None = None,
     minimum_inclusive: bool = True,
     maximum: float | None = None,
+    allow_infinite: bool = False,
 ) -> pd.Series:
     """Parse ``frame[column]`` to float, appending a :class:`DataIssue` for each bad cell.
 
@@ -121,7 +124,8 @@ def parse_numeric(
     ``allow_blank`` else they are reported. ``inf``/``-inf`` are always reported: no count
     or duration is infinite, and one infinite cell poisons every sum and fit downstream.
     Values below ``minimum`` (or equal to it when ``minimum_inclusive`` is false) or above
-    ``maximum`` are reported.
+    ``maximum`` are reported. ``allow_infinite`` admits ``inf`` for the one figure the
+    tool itself writes as infinite: the ASA of an overloaded interval (agents <= load).
     """
     raw = frame[column]
     if raw.dtype == object or pd.api.types.is_string_dtype(raw):
@@ -134,7 +138,7 @@ def parse_numeric(
     bad = values.isna() & ~blank
     for pos in bad.to_numpy().nonzero()[0]:
         issues.append(DataIssue(file, _line(int(pos)), column, f"expected a number, got {str(raw.iloc[pos])!r}"))
-    infinite = np.isinf(values.to_numpy())
+    infinite = np.isinf(values.to_numpy()) & (not allow_infinite)
     for pos in infinite.nonzero()[0]:
         issues.append(DataIssue(file, _line(int(pos)), column, f"expected a finite number, got {str(raw.iloc[pos])!r}"))
     if not allow_blank:
@@ -292,9 +296,33 @@ def write_atomic(path: str | Path, writer: Callable[[IO[str]], Any]) -> Path:
     return Path(path)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` (shown as text).
+
+    Follows OWASP's CSV-injection guidance: text starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return gets a leading single quote. Numbers are left alone (a
+    negative number is data, not a formula). :func:`read_raw_table` removes the quote
+    again, so every file the tool writes reads back unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _unquote(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS) else value
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
-    """Write ``frame`` (without its index) as CSV atomically."""
-    return write_atomic(path, lambda h: frame.to_csv(h, index=False, float_format=float_format))
+    """Write ``frame`` (without its index) as CSV atomically, text cells neutralised
+    against formula injection (:func:`neutralise_cell`)."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    safe = frame.assign(**{str(c): frame[c].map(neutralise_cell) for c in text}) if text else frame
+    return write_atomic(path, lambda h: safe.to_csv(h, index=False, float_format=float_format))
 
 
 def write_json(obj: Any, path: str | Path) -> Path:
