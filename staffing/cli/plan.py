@@ -12,7 +12,7 @@ import click
 import pandas as pd
 
 from staffing.cli._app import main
-from staffing.cli._common import open_store, parse_week_start, progress_reporter
+from staffing.cli._common import flag_names, open_store, parse_week_start, progress_reporter
 from staffing.errors import InvalidArgumentError, StaffingError
 from staffing.io.config import load_config, read_config_history
 from staffing.io.evaluation import write_evaluation
@@ -135,8 +135,9 @@ def plan_command(config_path: Path, week_start: str | None, out_dir: Path, time_
             if store is not None:
                 imported = store.import_history(history, source=str(config.history.path), run_id=run_id)
                 say(f"history: {imported.inserted} new interval(s), {imported.unchanged} already stored")
-            result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
-                              time_limit_seconds=time_limit, progress=say)
+            with flag_names({"previous_roster": "--previous-roster"}):
+                result = run_plan(config, history, agents, week_start=start, previous_roster=previous,
+                                  time_limit_seconds=time_limit, progress=say)
             version_ids = record_plan(store, config, history, result, run_id, out_dir) if store is not None else []
             result = _provenance(result, run_id, version_ids, config_path)
             evaluation = None

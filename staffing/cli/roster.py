@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from staffing.cli._app import main
+from staffing.cli._common import flag_names
 from staffing.errors import InvalidArgumentError
 from staffing.io.plan import check_timezone
 from staffing.io.roster import (
@@ -18,6 +19,7 @@ from staffing.io.roster import (
     read_roster_rules,
     write_roster_outputs,
 )
+from staffing.planning.week import check_previous_roster
 from staffing.roster import build_roster
 from staffing.roster.config import RosterRules
 
@@ -64,6 +66,9 @@ def roster_command(requirements_path: str, agents_path: str, config_path: str | 
     requirements = read_requirements_for_roster(requirements_path, timezone)
     agents = read_agents(agents_path)
     previous = read_roster(previous_roster) if previous_roster else None
+    if previous is not None:
+        with flag_names({"previous_roster": "--previous-roster"}):
+            check_previous_roster(previous, agents, start.date())
     console = None
     if sys.stderr.isatty():
         from rich.console import Console

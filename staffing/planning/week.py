@@ -26,6 +26,7 @@ import pandas as pd
 
 from staffing import __version__
 from staffing.config import Config, first_week_start
+from staffing.errors import InvalidArgumentError
 from staffing.forecast import forecast
 from staffing.forecast.api import ForecastOutput
 from staffing.planning.model import DAY_COLUMNS, Plan, PlanMeta, RosterFigures
@@ -210,6 +211,8 @@ def run_plan(
     """
     say = progress or (lambda _message: None)
     start = week_start or default_week_start(history, config)
+    if previous_roster is not None:
+        check_previous_roster(previous_roster, agents, start)
     say(f"forecasting the week of {start:%a %d %b %Y}")
     output: ForecastOutput = forecast(history, start, 7, config.forecast)
     frame = output.frame
@@ -292,3 +295,36 @@ def understaffed_stretches(plan: Plan) -> pd.DataFrame:
         })
     out = pd.DataFrame(rows, columns=list(STRETCH_COLUMNS))
     return out.sort_values(["short_agent_hours", "start"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def check_previous_roster(previous: pd.DataFrame, agents: list[AgentContract], week_start: dt.date) -> None:
+    """Refuse a "last week's roster" that is not last week's roster of this team.
+
+    Rest and consecutive-day rules carry over from it, so another week's or another
+    site's roster would silently bend or block this week. Every shift must start in the
+    seven days before ``week_start``, and at least one of its agents must be in the team
+    (agents who left since are allowed).
+
+    Raises
+    ------
+    InvalidArgumentError
+        Naming ``previous_roster``, the shifts' dates or the agents, and what was expected.
+    """
+    if previous.empty:
+        return
+    start = pd.Timestamp(week_start)
+    starts = pd.to_datetime(previous["shift_start"])
+    outside = previous[(starts < start - pd.Timedelta(days=7)) | (starts >= start)]
+    if len(outside):
+        first, last = pd.Timestamp(starts.min()), pd.Timestamp(starts.max())
+        raise InvalidArgumentError(
+            "previous_roster", f"shifts from {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+            f"the roster of the week before {week_start:%Y-%m-%d} (shifts starting "
+            f"{start - pd.Timedelta(days=7):%Y-%m-%d} .. {start - pd.Timedelta(days=1):%Y-%m-%d}); "
+            f"{len(outside)} shift(s) start outside it")
+    team = {a.agent_id for a in agents}
+    ids = set(previous["agent_id"].astype(str))
+    if not ids & team:
+        shown = ", ".join(sorted(ids)[:5])
+        raise InvalidArgumentError("previous_roster", f"agents {shown}{', ...' if len(ids) > 5 else ''}",
+                                   "a roster of this team (none of its agents is in the agents file)")
