@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 
 from staffing.cli import main
 from staffing.exports.workbook import build_workbook
-from staffing.io.plan import read_plan, write_plan as write_plan_dir
+from staffing.io.plan import read_plan
+from staffing.io.plan import write_plan as write_plan_dir
 
 
 def run(*args: str) -> Result:
