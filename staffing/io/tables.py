@@ -317,10 +317,15 @@ def _unquote(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS) else value
 
 
+#: Columns that carry text from outside the tool (HR and ACD identifiers): the cells an
+#: attacker controls, neutralised by :func:`write_csv`. The tool's own labels (``+20s``) are not.
+USER_TEXT_COLUMNS: tuple[str, ...] = ("agent_id", "queue", "site", "skills", "name")
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
-    """Write ``frame`` (without its index) as CSV atomically, text cells neutralised
-    against formula injection (:func:`neutralise_cell`)."""
-    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    """Write ``frame`` (without its index) as CSV atomically, the :data:`USER_TEXT_COLUMNS`
+    neutralised against formula injection (:func:`neutralise_cell`)."""
+    text = [c for c in frame.columns if c in USER_TEXT_COLUMNS]
     safe = frame.assign(**{str(c): frame[c].map(neutralise_cell) for c in text}) if text else frame
     return write_atomic(path, lambda h: safe.to_csv(h, index=False, float_format=float_format))
 
