@@ -80,6 +80,9 @@ MAX_PATTERN_COLUMNS = 200_000
 #: With less time than this left after stage 1 found nothing, the solver-free roster
 #: (:func:`~staffing.roster.greedy.greedy_roster`) is taken instead of the covering route.
 MIN_FALLBACK_SECONDS = 5.0
+#: Stage 1 does not start its LPs with less than this left (they take about 2 s at any
+#: size, the grid being the same); the solver-free roster and local search get the time.
+MIN_STAGE1_SECONDS = 2.0
 
 
 def _patterns_apply(inputs: RosterInputs) -> bool:
@@ -94,6 +97,8 @@ def _stage1_tours(inputs: RosterInputs, stage1: Budget, say: Progress) -> tuple[
     """Stage 1 with weekly patterns (``None`` when it finds nothing in time) and the covering
     LP solved on the way (kept for the fallback and as a floor under the bound)."""
     assert inputs.classes is not None  # _patterns_apply
+    if stage1.remaining() < MIN_STAGE1_SECONDS:
+        return None, None
     say(f"stage 1: shifts and weekly patterns ({len(inputs.classes)} agent classes, "
         f"{pattern_columns(inputs.classes)} patterns)")
     cover_lp = covering_lp(inputs, stage1)
