@@ -18,6 +18,7 @@ from _roster_helpers import agent, inputs_of, requirement, small_rules, solve_ch
 from staffing.roster import rules as R
 from staffing.roster.assignment import _model
 from staffing.roster.grid import MINUTES_PER_DAY
+from staffing.roster.solve import run
 
 QUIET = {"weekend_spread": 0.0, "late_spread": 0.0, "early_spread": 0.0, "target_hours_deviation": 0.0}
 MON, SUN = 0, 6
@@ -48,8 +49,8 @@ def _spread_model(late_weight: float, early_weight: float):  # type: ignore[no-u
     cost = {(1, shifts[(MON, 14)]): 0.5, (1, shifts[(SUN, 14)]): 0.6}
     spread = R.late_early_spread(m)
     m.problem.setObjective(pulp.LpAffineExpression([(m.z[key], c) for key, c in cost.items()] + spread))
-    m.problem.solve(pulp.HiGHS(msg=False))
-    assert m.problem.status == pulp.LpStatusOptimal
+    # The roster's own solver call (HiGHS's thread pool is global to the process: same settings).
+    assert run(m.problem, "highs", 30.0, rules.solver, gap=0.0).optimal
     chosen = {(inputs.agents[a].agent_id, int(inputs.types.start_min[k])) for (a, k), v in m.z.items()
               if (v.value() or 0) > 0.5}
     penalty = sum(c * (v.value() or 0.0) for v, c in spread)
