@@ -13,6 +13,7 @@ from staffing.roster import (
     check_roster,
     recompute_coverage,
 )
+from staffing.roster.inputs import RosterInputs, roster_inputs
 
 WEEK = pd.Timestamp("2024-03-04")  # a Monday
 
@@ -62,3 +63,10 @@ def solve_checked(req: pd.DataFrame, agents: list[AgentContract], rules: RosterR
 def shift(agent_id: str, start: str, end: str, paid: int, breaks: list[tuple[str, str]]) -> dict[str, object]:
     return {"agent_id": agent_id, "shift_start": pd.Timestamp(start), "shift_end": pd.Timestamp(end),
             "paid_minutes": paid, "breaks": [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in breaks]}
+
+
+def inputs_of(req: pd.DataFrame, agents: list[AgentContract], rules: RosterRules, week_start: pd.Timestamp = WEEK,
+              previous: pd.DataFrame | None = None, solver: str = "highs") -> RosterInputs:
+    """The model input ``build_roster`` builds for these arguments (15-min requirement intervals)."""
+    return roster_inputs(req, agents, rules, week_start, previous=previous, solver=solver,  # type: ignore[arg-type]
+                         interval_minutes=15)

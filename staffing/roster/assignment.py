@@ -13,7 +13,8 @@ rule (incl. last week's final shift) and the weekly hours; coverage and break pl
 stage 1, plus the late/early spread.
 
 Both steps run hard first; when a step is infeasible (or finds nothing in time) it is
-re-solved with every bendable rule elastic and the slack is reported.
+re-solved with every bendable rule elastic and the slack is reported. Every solver call
+draws on the caller's :class:`~staffing.roster.budget.Budget`.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pulp
 
+from staffing.errors import SolverError
 from staffing.roster import rules as R
-from staffing.roster.config import RosterRules
+from staffing.roster.budget import Budget
 from staffing.roster.coverage_terms import add_coverage, placed_breaks
-from staffing.roster.grid import ShiftTypes, WeekGrid
-from staffing.roster.previous import CarryOver
-from staffing.roster.solve import SolveOutcome, SolverName, complete_start, run
+from staffing.roster.inputs import RosterInputs
+from staffing.roster.solve import SolveOutcome, complete_start, run
 from staffing.roster.types import AgentContract, BentRule
 
 PATTERN_RULES = (R.one_shift_per_day, R.weekly_hours, R.working_days, R.consecutive_days_off,
@@ -50,6 +51,10 @@ START_SOFT = (R.late_early_spread, R.target_hours_deviation)
 
 #: A shift handed to an agent as a MIP start: ``(agent, type, break offsets per rule or None)``.
 Pick = tuple[int, int, list[int] | None]
+
+
+#: Share of the pattern step's time that the one-agent greedy start may take.
+GREEDY_PATTERN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,27 +89,31 @@ def _bent(m: R.AssignmentModel) -> list[BentRule]:
     return sorted(out, key=lambda b: (b.rule, b.agent_id, b.detail))
 
 
-def _model(name: str, agents: list[AgentContract], types: ShiftTypes, rules: RosterRules, carry: CarryOver,
+def _model(name: str, inputs: RosterInputs, agents: Sequence[AgentContract],
            by_day: dict[tuple[int, int], list[int]], elastic: bool) -> R.AssignmentModel:
     problem = pulp.LpProblem(name, pulp.LpMinimize)
     z = {(a, k): problem.add_variable(f"z_{a}_{k}", cat=pulp.LpBinary)
          for (a, _), ks in sorted(by_day.items()) for k in ks}
-    return R.AssignmentModel(problem, agents, types, rules, carry, elastic, z, by_day)
+    return R.AssignmentModel(problem, inputs, agents, elastic, z, by_day)
+
+
+StepBuilder = Callable[[bool, bool], tuple[R.AssignmentModel, dict[str, float] | None,
+                                           Callable[[], dict[int, list[list[int]]]]]]
 
 
 def _solve_step(
-    build: Callable[[bool, bool], tuple[R.AssignmentModel, dict[str, float] | None, Callable[[], dict[int, list[list[int]]]]]],
-    solver: SolverName,
-    time_limit: Callable[[], float],
-    rules: RosterRules,
+    build: StepBuilder,
+    inputs: RosterInputs,
+    budget: Budget,
     force_elastic: bool,
     *,
     ipm: bool,
     gap: float | None,
     accept_below: float | None = None,
 ) -> StepResult:
-    """Build and solve one step; a MIP start whose objective is at most ``accept_below``
-    is taken as it is (the solver is not run)."""
+    """Build and solve one step within ``budget``; a MIP start whose objective is at most
+    ``accept_below`` is taken as it is (the solver is not run)."""
+    solver, settings = inputs.solver, inputs.rules.solver
     # Hard rules first, elastic rules only when they cannot all hold.
     attempts = ((True, False),) if force_elastic else ((False, False), (True, False))
     for elastic, widen in attempts:
@@ -112,36 +121,29 @@ def _solve_step(
         start = None
         began = time.perf_counter()
         if fixed:
-            start = complete_start(m.problem, fixed, solver, rules.solver, time_limit())
+            start = complete_start(m.problem, fixed, solver, settings, budget.solve_seconds())
         start_objective = float(pulp.value(m.problem.objective) or 0.0) if start is not None else math.inf
         if accept_below is not None and not elastic and start_objective <= accept_below:
             # complete_start left the start's values on the variables.
             outcome = SolveOutcome(solver, "MIP start taken (within the MIP gap of stage 1)", True, False, False,
                                    start_objective, None, time.perf_counter() - began)
         else:
-            outcome = run(m.problem, solver, time_limit(), rules.solver, ipm=ipm, gap=gap, start=start)
+            outcome = run(m.problem, solver, budget.solve_seconds(), settings, ipm=ipm, gap=gap, start=start)
         if outcome.has_solution:
             chosen = sorted(((a, k) for (a, k), v in m.z.items() if (v.value() or 0.0) > 0.5),
                             key=lambda ak: (m.agents[ak[0]].agent_id, ak[1]))
             return StepResult(chosen, _bent(m), outcome, len(m.problem.variables()),
                               m.problem.numConstraints(), read_breaks())
-    from staffing.errors import SolverError
-
     raise SolverError(f"{m.problem.name}: no solution within the time limit even with elastic rules;"
-                      " raise --time-limit")
+                      " raise time_limit")
 
 
 def greedy_starts(
+    inputs: RosterInputs,
     chosen: list[tuple[int, int]],
     allowed: np.ndarray,
-    types: ShiftTypes,
-    grid: WeekGrid,
-    rules: RosterRules,
-    carry: CarryOver,
-    agents: list[AgentContract],
     counts: np.ndarray,
     stage1_breaks: dict[int, list[list[int]]],
-    fallback: np.ndarray | None = None,
 ) -> list[Pick]:
     """A MIP start for step 2b, day by day.
 
@@ -149,13 +151,14 @@ def greedy_starts(
     rest allows only late starts are served first and get the latest remaining shift
     they may work (stage-1 break placements come along). Agents left over take the
     shift of their length covering the most remaining requirement, keeping rest if
-    possible (looking among ``fallback[a]``, every type the agent may work, when no
+    possible (looking among every type the agent may work, ``inputs.mask[a]``, when no
     offered start keeps it). Returns the picks (see :func:`start_values`).
     """
+    types, grid, agents, mask = inputs.types, inputs.grid, inputs.agents, inputs.mask
     g, n = grid.step_minutes, grid.n_intervals
     residual = (grid.required - grid.baseline).astype(float)
-    rest = round(rules.min_rest_hours * 60)
-    last_end = {a: carry.last_end_min.get(agent.agent_id, -10**9) for a, agent in enumerate(agents)}
+    rest = inputs.rest_minutes
+    last_end = {a: inputs.carry.last_end_min.get(agent.agent_id, -10**9) for a, agent in enumerate(agents)}
     pool = {int(k): int(c) for k, c in enumerate(counts) if c > 0}
     used_breaks: dict[int, int] = {}
     picked: list[Pick] = []
@@ -177,9 +180,9 @@ def greedy_starts(
                 else:
                     options = np.flatnonzero(allowed[a] & (types.day == d) & (types.length_min == length))
                     ok = options[types.start_min[options] >= bound]
-                    if ok.size == 0 and fallback is not None:
+                    if ok.size == 0:
                         # Keep the rest rule with any start the agent may work.
-                        wider = np.flatnonzero(fallback[a] & (types.day == d) & (types.length_min == length))
+                        wider = np.flatnonzero(mask[a] & (types.day == d) & (types.length_min == length))
                         ok = wider[types.start_min[wider] >= bound]
                     if options.size == 0 and ok.size == 0:
                         options = np.flatnonzero(allowed[a] & (types.day == d))
@@ -194,8 +197,9 @@ def greedy_starts(
     return picked
 
 
-def start_values(picked: list[Pick], types: ShiftTypes) -> dict[str, float]:
+def start_values(picked: list[Pick], inputs: RosterInputs) -> dict[str, float]:
     """Step-2b variable values of ``(agent, type, break offsets or None)`` picks."""
+    types = inputs.types
     fixed: dict[str, float] = {}
     per_type: dict[int, int] = {}
     for a, k, offsets in picked:
@@ -214,16 +218,12 @@ def start_values(picked: list[Pick], types: ShiftTypes) -> dict[str, float]:
 
 
 def handout_starts(
+    inputs: RosterInputs,
     chosen: list[tuple[int, int]],
     allowed: np.ndarray,
     counts: np.ndarray,
-    types: ShiftTypes,
-    rules: RosterRules,
-    carry: CarryOver,
-    agents: list[AgentContract],
     stage1_breaks: dict[int, list[list[int]]],
-    solver: SolverName,
-    time_limit: float,
+    budget: Budget,
 ) -> list[Pick] | None:
     """A MIP start for step 2b that hands out exactly stage 1's shifts, or ``None``.
 
@@ -232,8 +232,11 @@ def handout_starts(
     same rule function as everywhere); objective: the late/early spread. When it is
     feasible the roster realises stage 1's coverage exactly. An agent-day that none of
     stage 1's shifts fits (availability for part of the day) may take any start of its
-    length that the agent can work.
+    length that the agent can work. ``None`` also when ``budget`` is already spent.
     """
+    if budget.expired():
+        return None
+    types, agents = inputs.types, inputs.agents
     by_day: dict[tuple[int, int], list[int]] = {}
     for a, rep in chosen:
         d, length = int(types.day[rep]), int(types.length_min[rep])
@@ -244,7 +247,7 @@ def handout_starts(
         if ks.size == 0:
             return None
         by_day[(a, d)] = [int(k) for k in ks]
-    m = _model("roster_handout", agents, types, rules, carry, by_day, False)
+    m = _model("roster_handout", inputs, agents, by_day, False)
     R.one_shift_per_day(m)
     R.min_rest(m)
     for (a, d), w in m.work.items():
@@ -256,7 +259,7 @@ def handout_starts(
         if counts[k] > 0:
             m.problem += (pulp.LpAffineExpression(vs) <= int(counts[k]), f"handout_count[{k}]")
     m.problem.setObjective(pulp.LpAffineExpression(R.late_early_spread(m)))
-    outcome = run(m.problem, solver, time_limit, rules.solver)
+    outcome = run(m.problem, inputs.solver, budget.solve_seconds(), inputs.rules.solver)
     if not outcome.has_solution:
         return None
     picked: list[Pick] = []
@@ -273,23 +276,23 @@ _PER_AGENT_NAME = re.compile(r"^(z|work|off2)_0_")
 
 
 def greedy_patterns(
-    agents: list[AgentContract],
-    types: ShiftTypes,
-    rules: RosterRules,
-    carry: CarryOver,
+    inputs: RosterInputs,
     allowed: np.ndarray,
     group: np.ndarray,
     reps: dict[int, int],
     target: dict[int, float],
     avg_weight: float,
-    solver: SolverName,
+    budget: Budget,
 ) -> tuple[dict[str, float], list[str]]:
     """A MIP start for step 2a: agent by agent, a one-agent pattern model (the same rule
     functions) takes the (day, length) slots stage 1 still needs most.
 
     The weekly rules of different agents are independent, so an agent whose own model
-    is infeasible proves the whole step infeasible; those agents are returned.
+    is proven infeasible proves the whole step infeasible; those agents are returned.
+    Each agent's model gets an equal share of what is left of ``budget``; an agent whose
+    model finds nothing in that time is left out of the start (not called infeasible).
     """
+    types, rules, agents = inputs.types, inputs.rules, inputs.agents
     remaining = dict(target)
     fixed: dict[str, float] = {}
     infeasible: list[str] = []
@@ -298,7 +301,7 @@ def greedy_patterns(
         for g, k in sorted(reps.items()):
             if allowed[a, group == g].any():
                 by_day.setdefault((0, int(types.day[k])), []).append(k)
-        m = _model(f"roster_pattern_{a}", [agent], types, rules, carry, by_day, False)
+        m = _model(f"roster_pattern_{a}", inputs, [agent], by_day, False)
         for rule in PATTERN_RULES:
             rule(m)
         terms: R.Terms = []
@@ -309,9 +312,11 @@ def greedy_patterns(
             terms.append((var, -value))
         terms += R.target_hours_deviation(m)
         m.problem.setObjective(pulp.LpAffineExpression(terms))
-        outcome = run(m.problem, solver, 10.0, rules.solver, gap=0.0)
+        share = budget.share(1.0 / (len(agents) - a))
+        outcome = run(m.problem, inputs.solver, share.solve_seconds(), rules.solver, gap=0.0)
         if not outcome.has_solution:
-            infeasible.append(agent.agent_id)
+            if outcome.infeasible:
+                infeasible.append(agent.agent_id)
             continue
         for var in m.problem.variables():
             if _PER_AGENT_NAME.match(var.name) and (var.value() or 0.0) > 0.5:
@@ -323,26 +328,21 @@ def greedy_patterns(
 
 
 def solve_assignment(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
+    inputs: RosterInputs,
     counts: np.ndarray,
     candidates: np.ndarray,
-    rules: RosterRules,
-    carry: CarryOver,
-    solver: SolverName,
-    deadline: Callable[[], float],
+    budget: Budget,
     *,
     stage1_breaks: dict[int, list[list[int]]],
     force_elastic: bool = False,
     weeks: tuple[dict[int, tuple[int, ...]], SolveOutcome] | None = None,
 ) -> Assignment:
-    """Run 2a then 2b (see module docstring); ``deadline()`` gives the seconds left.
+    """Run 2a then 2b (see module docstring) within ``budget``.
 
     ``weeks`` (each agent's length per day, 0 = off, with the outcome of the model that
     chose them) replaces step 2a when stage 1 already chose every agent's week.
     """
+    types, grid, agents, mask, rules = inputs.types, inputs.grid, inputs.agents, inputs.mask, inputs.rules
     allowed = mask & candidates
     group = types.day * 100_000 + types.length_min
     reps: dict[int, int] = {}
@@ -362,29 +362,32 @@ def solve_assignment(
         # Handing out stage 1's shifts under the rest rule usually realises stage 1's
         # objective; then the starts model has nothing left to gain worth its time.
         accept = weeks[1].objective * (1.0 + rules.solver.mip_rel_gap) if math.isfinite(weeks[1].objective) else None
-        return _assign_starts(given, types, grid, agents, mask, allowed, counts, rules, carry, solver, deadline,
-                              stage1_breaks, force_elastic, accept, exact_handout=True)
+        return _assign_starts(inputs, given, allowed, counts, budget, stage1_breaks, force_elastic, accept,
+                              exact_handout=True)
     target = {g: float(counts[group == g].sum()) for g in reps}
     avg_weight = float(grid.weights[grid.required > 0].mean()) if np.any(grid.required > 0) else 1.0
 
-    pattern_start, alone_infeasible = greedy_patterns(agents, types, rules, carry, allowed, group, reps, target,
-                                                      avg_weight, solver)
+    pattern_budget = budget.share(PATTERN_TIME_SHARE)
+    greedy_budget = pattern_budget.share(GREEDY_PATTERN_SHARE)
+    pattern_start, alone_infeasible = greedy_patterns(inputs, allowed, group, reps, target, avg_weight,
+                                                      greedy_budget)
     if alone_infeasible:
         # The offered shifts may be too few for some agents: offer them every shift
         # they may work; only if their own rules still fail is the step infeasible.
         widen = [a for a, agent in enumerate(agents) if agent.agent_id in set(alone_infeasible)]
         allowed[widen] = mask[widen]
-        pattern_start, alone_infeasible = greedy_patterns(agents, types, rules, carry, allowed, group, reps,
-                                                          target, avg_weight, solver)
+        pattern_start, alone_infeasible = greedy_patterns(inputs, allowed, group, reps, target, avg_weight,
+                                                          greedy_budget)
     force_elastic = force_elastic or bool(alone_infeasible)
 
-    def build_patterns(elastic: bool, _widen: bool) -> tuple[R.AssignmentModel, dict[str, float], Callable[[], dict[int, list[list[int]]]]]:
+    def build_patterns(elastic: bool, _widen: bool) -> tuple[R.AssignmentModel, dict[str, float],
+                                                              Callable[[], dict[int, list[list[int]]]]]:
         by_day: dict[tuple[int, int], list[int]] = {}
         for a in range(len(agents)):
             for g, k in sorted(reps.items()):
                 if allowed[a, group == g].any():
                     by_day.setdefault((a, int(types.day[k])), []).append(k)
-        m = _model("roster_patterns", agents, types, rules, carry, by_day, elastic)
+        m = _model("roster_patterns", inputs, agents, by_day, elastic)
         for rule in PATTERN_RULES:
             rule(m)
         terms: R.Terms = []
@@ -402,30 +405,16 @@ def solve_assignment(
         m.problem.setObjective(pulp.LpAffineExpression(terms))
         return m, pattern_start, dict
 
-    began = time.perf_counter()
-    budget = deadline()
-
-    def pattern_time() -> float:
-        return max(3.0, PATTERN_TIME_SHARE * budget - (time.perf_counter() - began))
-
-    patterns = _solve_step(build_patterns, solver, pattern_time, rules, force_elastic, ipm=False,
-                           gap=PATTERN_GAP)
-    return _assign_starts(patterns, types, grid, agents, mask, allowed, counts, rules, carry, solver, deadline,
-                          stage1_breaks, force_elastic)
+    patterns = _solve_step(build_patterns, inputs, pattern_budget, force_elastic, ipm=False, gap=PATTERN_GAP)
+    return _assign_starts(inputs, patterns, allowed, counts, budget, stage1_breaks, force_elastic)
 
 
 def _assign_starts(
+    inputs: RosterInputs,
     patterns: StepResult,
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
     allowed: np.ndarray,
     counts: np.ndarray,
-    rules: RosterRules,
-    carry: CarryOver,
-    solver: SolverName,
-    deadline: Callable[[], float],
+    budget: Budget,
     stage1_breaks: dict[int, list[list[int]]],
     force_elastic: bool,
     accept_below: float | None = None,
@@ -433,7 +422,7 @@ def _assign_starts(
 ) -> Assignment:
     """Step 2b for the agents' days and lengths in ``patterns``; with ``exact_handout`` the
     MIP start hands out stage 1's shifts exactly (:func:`handout_starts`) when it can."""
-
+    types, agents, mask, rules = inputs.types, inputs.agents, inputs.mask, inputs.rules
     picks_by_widen: dict[bool, list[Pick]] = {}
 
     def start_picks(widen: bool) -> list[Pick]:
@@ -441,15 +430,15 @@ def _assign_starts(
         if widen not in picks_by_widen:
             picks = None
             if exact_handout and not widen:
-                picks = handout_starts(patterns.chosen, allowed, counts, types, rules, carry, agents, stage1_breaks,
-                                       solver, HANDOUT_TIME_SHARE * deadline())
+                picks = handout_starts(inputs, patterns.chosen, allowed, counts, stage1_breaks,
+                                       budget.share(HANDOUT_TIME_SHARE))
             if picks is None:
-                picks = greedy_starts(patterns.chosen, mask if widen else allowed, types, grid, rules, carry, agents,
-                                      counts, stage1_breaks, fallback=mask)
+                picks = greedy_starts(inputs, patterns.chosen, mask if widen else allowed, counts, stage1_breaks)
             picks_by_widen[widen] = picks
         return picks_by_widen[widen]
 
-    def build_starts(elastic: bool, widen: bool) -> tuple[R.AssignmentModel, dict[str, float], Callable[[], dict[int, list[list[int]]]]]:
+    def build_starts(elastic: bool, widen: bool) -> tuple[R.AssignmentModel, dict[str, float],
+                                                          Callable[[], dict[int, list[list[int]]]]]:
         picks = start_picks(widen)
         by_day: dict[tuple[int, int], list[int]] = {}
         for a, k in patterns.chosen:
@@ -461,8 +450,8 @@ def _assign_starts(
             if k not in offered:
                 offered.append(k)
                 offered.sort()
-        fixed = start_values(picks, types)
-        m = _model("roster_starts", agents, types, rules, carry, by_day, elastic)
+        fixed = start_values(picks, inputs)
+        m = _model("roster_starts", inputs, agents, by_day, elastic)
         for rule in START_RULES:
             rule(m)
         for (a, d), w in m.work.items():
@@ -478,14 +467,13 @@ def _assign_starts(
         for k, vs in users.items():
             m.problem += (pulp.LpAffineExpression([(v, 1.0) for v in vs] + [(n[k], -1.0)]) == 0,
                           f"shift_count[{k}]")
-        cov = add_coverage(m.problem, n, types, grid, rules, prefix="s2_")
+        cov = add_coverage(m.problem, n, types, inputs.grid, rules, prefix="s2_")
         paid = pulp.LpAffineExpression([(n[k], float(types.paid_min[k]) / 60.0) for k in n])
         terms += [(s.var, R.ELASTIC_PENALTY * R.RULE_PENALTY_FACTOR[s.rule] * s.per_unit) for s in m.slacks]
         m.problem.setObjective(cov.objective + rules.weights.paid_hours * paid + pulp.LpAffineExpression(terms))
         return m, fixed, lambda: placed_breaks(cov, types)
 
-    starts = _solve_step(build_starts, solver, deadline, rules, force_elastic, ipm=True, gap=None,
-                         accept_below=accept_below)
+    starts = _solve_step(build_starts, inputs, budget, force_elastic, ipm=True, gap=None, accept_below=accept_below)
     shifts: list[tuple[int, int, list[int]]] = []
     taken: dict[int, int] = {}
     for a, k_raw in sorted(starts.chosen, key=lambda ak: (ak[1], agents[ak[0]].agent_id)):

@@ -9,14 +9,21 @@ import numpy as np
 import pandas as pd
 
 from staffing.errors import InvalidArgumentError
-from staffing.roster.assignment import solve_assignment
+from staffing.roster.assignment import Assignment, solve_assignment
+from staffing.roster.budget import Budget
 from staffing.roster.config import RosterRules
-from staffing.roster.covering import CoveringSolution, neighbourhood, solve_covering
-from staffing.roster.grid import DAYS, ShiftTypes, WeekGrid, agent_type_mask, model_grids
-from staffing.roster.improve import improve_shifts
+from staffing.roster.covering import (
+    CoveringLP,
+    CoveringSolution,
+    covering_lp,
+    neighbourhood,
+    solve_covering,
+)
+from staffing.roster.greedy import greedy_roster
+from staffing.roster.grid import DAYS, ShiftTypes, WeekGrid
+from staffing.roster.improve import Shift, improve_shifts
+from staffing.roster.inputs import RosterInputs, roster_inputs
 from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame, scheduled_agents
-from staffing.roster.patterns import agent_classes
-from staffing.roster.previous import CarryOver, carry_over
 from staffing.roster.solve import SolverName
 from staffing.roster.tours import TourSolution, pattern_columns, solve_tours
 from staffing.roster.types import (
@@ -70,33 +77,34 @@ def capacity_check(
 FALLBACK_COVERING_SHARE = 0.4
 #: Stage 1 chooses agents' weeks itself when the pattern model has at most this many columns.
 MAX_PATTERN_COLUMNS = 200_000
+#: With less time than this left after stage 1 found nothing, the solver-free roster
+#: (:func:`~staffing.roster.greedy.greedy_roster`) is taken instead of the covering route.
+MIN_FALLBACK_SECONDS = 5.0
+#: Stage 1 does not start its LPs with less than this left (they take about 2 s at any
+#: size, the grid being the same); the solver-free roster and local search get the time.
+MIN_STAGE1_SECONDS = 2.0
 
 
-def _solve_tours(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    carry: CarryOver,
-    solver: SolverName,
-    time_limit: float,
-    say: Progress,
-) -> TourSolution | None:
-    """Stage 1 with weekly patterns, or ``None`` when it does not apply or finds nothing in time.
+def _patterns_apply(inputs: RosterInputs) -> bool:
+    """Stage 1 can choose agents' weeks: every agent has a feasible week (else the elastic
+    route reports which rules bend) and the patterns are few enough to enumerate."""
+    classes = inputs.classes
+    return (classes is not None and all(c.lengths.shape[0] > 0 for c in classes)
+            and pattern_columns(classes) <= MAX_PATTERN_COLUMNS)
 
-    It does not apply when some agent has no feasible week (the elastic route reports
-    which rules bend) or when the patterns are too many to enumerate.
-    """
-    try:
-        classes = agent_classes(agents, types, mask, rules, carry)
-    except ValueError:
-        return None
-    columns = pattern_columns(classes)
-    if any(c.lengths.shape[0] == 0 for c in classes) or columns > MAX_PATTERN_COLUMNS:
-        return None
-    say(f"stage 1: shifts and weekly patterns ({len(classes)} agent classes, {columns} patterns)")
-    return solve_tours(types, grid, agents, mask, rules, classes, solver, time_limit)
+
+def _stage1_tours(inputs: RosterInputs, stage1: Budget, say: Progress) -> tuple[TourSolution | None, CoveringLP | None]:
+    """Stage 1 with weekly patterns (``None`` when it finds nothing in time) and the covering
+    LP solved on the way (kept for the fallback and as a floor under the bound)."""
+    assert inputs.classes is not None  # _patterns_apply
+    if stage1.remaining() < MIN_STAGE1_SECONDS:
+        return None, None
+    say(f"stage 1: shifts and weekly patterns ({len(inputs.classes)} agent classes, "
+        f"{pattern_columns(inputs.classes)} patterns)")
+    cover_lp = covering_lp(inputs, stage1)
+    if stage1.expired():
+        return None, cover_lp
+    return solve_tours(inputs, stage1, cover_lp), cover_lp
 
 
 def _validate(agents: list[AgentContract], week_start: pd.Timestamp, time_limit: float) -> None:
@@ -138,7 +146,12 @@ def build_roster(
         Last week's roster (``agent_id, shift_start, shift_end, paid_minutes, breaks``) so that
         rest, consecutive days and spill-over coverage carry across the week boundary.
     solver, time_limit
-        ``"highs"`` (pulp's HiGHS/highspy; CBC if unavailable) or ``"cbc"``; wall seconds for both stages.
+        ``"highs"`` (pulp's HiGHS/highspy; CBC if unavailable) or ``"cbc"``; wall seconds for the
+        whole run. One :class:`~staffing.roster.budget.Budget` feeds every sub-solve; the run
+        can exceed it by the documented overhead (a solver call gets at least
+        :data:`~staffing.roster.budget.MIN_SOLVE_SECONDS`, model building is not interrupted).
+        When stage 1 finds nothing in time, a roster built without a solver
+        (:func:`~staffing.roster.greedy.greedy_roster`) keeps every rule.
     progress
         Called with a short message as each stage starts and ends.
 
@@ -155,90 +168,80 @@ def build_roster(
     Notes
     -----
     Coverage objective ``C = sum_t (w_t u_t + w_over o_t) * interval_hours`` with ``u``, ``o``
-    the under/over-staffed agents. The lower bound is the LP relaxation of the stage-1
-    covering model (a relaxation of the full problem) with integer-coverage cuts (0 when that
-    LP did not finish in time). Decomposition after
+    the under/over-staffed agents. The lower bound is the best of two relaxations of the full
+    problem, both with integer-coverage cuts: the LP of the covering model with agents'
+    weekly patterns (its best Lagrangian bound when column generation stops early) and the
+    LP of the covering model alone (0 when neither LP finished in time). Decomposition after
     A. T. Ernst et al., "Staff scheduling and rostering: a review", EJOR 153 (2004).
     """
     began = time.perf_counter()
     say = progress or (lambda _msg: None)
     week_start = pd.Timestamp(week_start)
     _validate(agents, week_start, time_limit)
-    agents = sorted(agents, key=lambda a: a.agent_id)
+    budget = Budget(time_limit)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
-    # The models see the week plus the hours the last shifts can run past its end.
-    week, grid, types = model_grids(requirements, rules, week_start, prev, _interval_minutes(requirements))
-    weights, peak = week.weights, week.peak
-    carry = carry_over(prev, week_start)
-    rest_min = round(rules.min_rest_hours * 60)
-    # Rest after last week's final shift is structural: earlier starts are never offered.
-    mask = agent_type_mask(types, agents, week_start,
-                           {a: end + rest_min for a, end in carry.last_end_min.items()})
-    capacity = capacity_check(week, types, agents, mask, rules)
+    inputs = roster_inputs(requirements, agents, rules, week_start, previous=prev, solver=solver,
+                           interval_minutes=_interval_minutes(requirements))
+    week, grid = inputs.week, inputs.grid
+    capacity = capacity_check(week, inputs.types, list(inputs.agents), inputs.mask, rules)
     say(f"capacity: {capacity.required_agent_hours:.0f} agent-hours required, contracts "
         f"{capacity.contracted_min_hours:.0f}-{capacity.contracted_max_hours:.0f} h"
         + (f"; {len(capacity.problems)} problem(s)" if capacity.problems else ""))
 
-    stage1_limit = time_limit * rules.solver.covering_time_share
-    tour = None if capacity.problems else _solve_tours(types, grid, agents, mask, rules, carry, solver,
-                                                       stage1_limit, say)
-    cover: CoveringSolution | TourSolution
+    stage1_seconds = budget.remaining() * rules.solver.covering_time_share
+    stage1 = budget.share(rules.solver.covering_time_share)
+    tour, cover_lp, tried_tours = None, None, False
+    if not capacity.problems and _patterns_apply(inputs):
+        tried_tours = True
+        tour, cover_lp = _stage1_tours(inputs, stage1, say)
+    cover: CoveringSolution | TourSolution | None = tour
+    greedy: list[Shift] | None = None
     if tour is not None:
-        cover = tour
         say(f"stage 1: {int(tour.counts.sum())} shifts in {len(tour.weeks)} agents' weeks, "
             f"bound {tour.lower_bound:.2f} ({tour.outcome.seconds + tour.lp_seconds:.1f} s)")
-    else:
-        say(f"stage 1: covering model over {int(mask.any(axis=0).sum())} shift types")
-        left = time_limit - (time.perf_counter() - began)
-        cover = solve_covering(types, grid, agents, mask, rules, solver,
-                               max(1.0, min(stage1_limit, FALLBACK_COVERING_SHARE * left)))
+    elif tried_tours and (cover_lp is None or budget.remaining() < MIN_FALLBACK_SECONDS):
+        # Out of time for the covering route (its LP did not finish, or too little is
+        # left for it and stage 2): a roster built without a solver keeps every rule.
+        greedy = greedy_roster(inputs)
+        say("stage 1: out of time; roster built without a solver" if greedy is not None
+            else "stage 1: out of time and no solver-free roster; covering model")
+    if cover is None and greedy is None:
+        say(f"stage 1: covering model over {int(inputs.mask.any(axis=0).sum())} shift types")
+        cover = solve_covering(inputs, budget.share(FALLBACK_COVERING_SHARE, cap_seconds=stage1_seconds), cover_lp)
         say(f"stage 1: {int(cover.counts.sum())} shifts, bound {cover.lower_bound:.2f} ({cover.outcome.seconds:.1f} s)")
-    candidates = neighbourhood(types, cover.counts > 0, steps=STAGE2_NEIGHBOUR_STEPS)
-    def remaining() -> float:
-        return max(5.0, time_limit - (time.perf_counter() - began))
 
-    say("stage 2: assigning agents to starts" if tour is not None
-        else "stage 2: assigning agents to days and lengths, then to starts")
-    result = solve_assignment(types, grid, agents, mask, cover.counts, candidates, rules, carry, solver,
-                              remaining, stage1_breaks=cover.breaks, force_elastic=bool(capacity.problems),
-                              weeks=None if tour is None else (tour.weeks, tour.outcome))
-    say(f"stage 2: {len(result.shifts)} shifts assigned ({result.starts.outcome.seconds:.1f} s)")
-
-    shifts = result.shifts
-    if not result.bent:
-        budget = max(1.0, time_limit - (time.perf_counter() - began))
-        shifts = improve_shifts(shifts, types, grid, agents, mask, rules, carry.last_end_min,
-                                carry.worked_days, budget)
+    result: Assignment | None = None
+    if cover is not None:
+        result = _stage2(inputs, cover, tour, budget, force_elastic=bool(capacity.problems), say=say)
+        shifts = result.shifts
+    else:
+        assert greedy is not None
+        shifts = greedy
+    if result is None or not result.bent:
+        shifts = improve_shifts(shifts, inputs, budget.remaining())
         say("local search: done")
-    roster = roster_frame(shifts, types, agents, rules, week_start)
+    roster = roster_frame(shifts, inputs.types, list(inputs.agents), rules, week_start)
     coverage = coverage_frame(roster, week)
     h = grid.step_hours
     under, over = coverage["under"].to_numpy(), coverage["over"].to_numpy()
     n = week.n_intervals
+    weights, peak = week.weights, week.peak
     over_after = np.maximum(scheduled_agents(roster, grid)[n:] - grid.required[n:], 0.0)
     objective = float(((weights * under + rules.weights.over_staffing * over) * h).sum()
                       + rules.weights.over_staffing * over_after.sum() * h)
-    bound = min(cover.lower_bound, objective)
-    if result.bent:
+    proven = cover.lower_bound if cover is not None else (cover_lp.bound if cover_lp is not None else 0.0)
+    bound = min(proven, objective)
+    bent = tuple(result.bent) if result is not None else ()
+    if bent:
         status = RosterStatus.RULES_BENT
     elif objective - bound <= rules.solver.mip_rel_gap * max(objective, 1e-9):
         status = RosterStatus.OPTIMAL
     else:
         status = RosterStatus.FEASIBLE
-    steps = (("starts", result.starts),) if tour is not None else (("patterns", result.patterns),
-                                                                   ("starts", result.starts))
-    stages = (
-        StageReport("covering_patterns" if tour is not None else "covering", cover.outcome.solver,
-                    cover.outcome.status, cover.outcome.seconds + (tour.lp_seconds if tour is not None else 0.0),
-                    cover.outcome.objective, cover.variables, cover.constraints),
-        *(StageReport(name, step.outcome.solver, step.outcome.status, step.outcome.seconds,
-                      step.outcome.objective, step.variables, step.constraints)
-          for name, step in steps),
-    )
     return RosterResult(
         roster=roster,
         coverage=coverage,
-        agents=agent_ledger(roster, agents, rules, week_start, carry.last_end_min),
+        agents=agent_ledger(roster, list(inputs.agents), rules, week_start, inputs.carry.last_end_min),
         status=status,
         under_agent_hours=float(under.sum() * h),
         under_peak_agent_hours=float(under[peak].sum() * h),
@@ -249,8 +252,38 @@ def build_roster(
         lower_bound=bound,
         gap=(objective - bound) / max(objective, 1e-9),
         solve_seconds=time.perf_counter() - began,
-        solver=result.starts.outcome.solver,
-        stages=stages,
+        solver=result.starts.outcome.solver if result is not None else "greedy",
+        stages=_stages(cover, tour, result, time.perf_counter() - began),
         capacity=capacity,
-        bent_rules=tuple(result.bent),
+        bent_rules=bent,
+    )
+
+
+def _stage2(inputs: RosterInputs, cover: CoveringSolution | TourSolution, tour: TourSolution | None,
+            budget: Budget, *, force_elastic: bool, say: Progress) -> Assignment:
+    """Stage 2: named agents onto stage 1's shifts (starts only when stage 1 chose the weeks)."""
+    candidates = neighbourhood(inputs.types, cover.counts > 0, steps=STAGE2_NEIGHBOUR_STEPS)
+    say("stage 2: assigning agents to starts" if tour is not None
+        else "stage 2: assigning agents to days and lengths, then to starts")
+    result = solve_assignment(inputs, cover.counts, candidates, budget, stage1_breaks=cover.breaks,
+                              force_elastic=force_elastic,
+                              weeks=None if tour is None else (tour.weeks, tour.outcome))
+    say(f"stage 2: {len(result.shifts)} shifts assigned ({result.starts.outcome.seconds:.1f} s)")
+    return result
+
+
+def _stages(cover: CoveringSolution | TourSolution | None, tour: TourSolution | None,
+            result: Assignment | None, seconds: float) -> tuple[StageReport, ...]:
+    """What each stage did; one ``greedy`` stage when the solver-free roster was taken."""
+    if cover is None or result is None:
+        return (StageReport("greedy", "greedy", "built without a solver (time limit)", seconds, float("nan"), 0, 0),)
+    steps = (("starts", result.starts),) if tour is not None else (("patterns", result.patterns),
+                                                                   ("starts", result.starts))
+    return (
+        StageReport("covering_patterns" if tour is not None else "covering", cover.outcome.solver,
+                    cover.outcome.status, cover.outcome.seconds + (tour.lp_seconds if tour is not None else 0.0),
+                    cover.outcome.objective, cover.variables, cover.constraints),
+        *(StageReport(name, step.outcome.solver, step.outcome.status, step.outcome.seconds,
+                      step.outcome.objective, step.variables, step.constraints)
+          for name, step in steps),
     )

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from staffing.roster.budget import Budget
 from staffing.roster.config import RosterRules
 from staffing.roster.coverage_terms import CoverageModel, add_coverage, placed_breaks
-from staffing.roster.grid import DAYS, MINUTES_PER_DAY, ShiftTypes, WeekGrid
-from staffing.roster.solve import SolveOutcome, SolverName, run
+from staffing.roster.grid import DAYS, MINUTES_PER_DAY, ShiftTypes
+from staffing.roster.inputs import RosterInputs
+from staffing.roster.solve import SolveOutcome, run
 from staffing.roster.types import AgentContract
 
 #: Penalty per hour of total contracted minimum hours left unused in stage 1.
@@ -44,17 +46,23 @@ class CoveringSolution:
     constraints: int
 
 
+@dataclass(frozen=True)
+class CoveringLP:
+    """The covering model's LP relaxation: its optimum (a proven lower bound on the coverage
+    objective of every roster) and its shift counts per type."""
+
+    bound: float
+    x: np.ndarray
+    seconds: float
+
+
 def _working_days(agent: AgentContract, rules: RosterRules) -> int:
     days = DAYS - rules.min_days_off
     return days if agent.max_days is None else min(days, agent.max_days)
 
 
 def build_covering(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
+    inputs: RosterInputs,
     candidates: np.ndarray | None = None,
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], CoverageModel, pulp.LpAffineExpression]:
     """The covering model; returns problem, counts, coverage handles and the paid-hours expression.
@@ -62,6 +70,7 @@ def build_covering(
     ``candidates`` (boolean per type) restricts the shift types offered; the capacity
     rows still count every agent.
     """
+    types, grid, agents, mask, rules = inputs.types, inputs.grid, inputs.agents, inputs.mask, inputs.rules
     problem = pulp.LpProblem("roster_covering", pulp.LpMinimize)
     offered = mask.any(axis=0) if candidates is None else mask.any(axis=0) & candidates
     usable = np.flatnonzero(offered)
@@ -164,57 +173,64 @@ def neighbourhood(types: ShiftTypes, chosen: np.ndarray, *, steps: int) -> np.nd
     return out
 
 
-def solve_covering(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    solver: SolverName,
-    time_limit: float,
-) -> CoveringSolution:
-    """Solve the LP relaxation (for the bound) then the integer covering model.
+def covering_lp(inputs: RosterInputs, budget: Budget) -> CoveringLP | None:
+    """The LP relaxation of the covering model with the coverage objective alone, or ``None``
+    when it does not finish within ``budget``.
 
-    The bound is the LP optimum only: the integer model runs on a restricted set of
-    types, so its dual bound is not a bound for the full problem.
+    It relaxes every rule of the roster, so its optimum is a lower bound on the coverage
+    objective of any roster, the same quantity the pattern model's LP bounds more tightly.
     """
-    problem, counts, cov, _ = build_covering(types, grid, agents, mask, rules)
-    full_objective = problem.objective
+    problem, counts, cov, _ = build_covering(inputs)
     problem.setObjective(cov.objective)
     shortfall = next(v for v in problem.variables() if v.name == "agg_min_hours_shortfall")
     # The bound holds for rosters meeting every minimum contract; when no roster can,
     # drop that row (a weaker but still valid bound).
     shortfall.upBound = 0
-    lp = run(problem, solver, time_limit, rules.solver, mip=False, ipm=True)
-    if not lp.optimal:
+    settings, solver = inputs.rules.solver, inputs.solver
+    lp = run(problem, solver, budget.solve_seconds(), settings, mip=False, ipm=True)
+    seconds = lp.seconds
+    if not lp.optimal and lp.infeasible:
         shortfall.upBound = None
-        lp = run(problem, solver, time_limit, rules.solver, mip=False, ipm=True)
-    shortfall.upBound = None
-    lower_bound = lp.objective if lp.optimal else 0.0
-    problem.setObjective(full_objective)
-    lp_x = np.zeros(len(types))
+        lp = run(problem, solver, budget.solve_seconds(), settings, mip=False, ipm=True)
+        seconds += lp.seconds
+    if not lp.optimal:
+        return None
+    x = np.zeros(len(inputs.types))
     for k, var in counts.items():
-        lp_x[k] = var.value() or 0.0
+        x[k] = var.value() or 0.0
+    return CoveringLP(max(lp.objective, 0.0), x, seconds)
+
+
+def solve_covering(inputs: RosterInputs, budget: Budget, lp: CoveringLP | None = None) -> CoveringSolution:
+    """Solve the LP relaxation (for the bound; ``lp`` when already solved) then the integer
+    covering model, both within ``budget``.
+
+    The bound is the LP optimum only: the integer model runs on a restricted set of
+    types, so its dual bound is not a bound for the full problem (and its objective adds
+    paid hours and the minimum-hours shortfall to the coverage objective).
+    """
+    if lp is None:
+        lp = covering_lp(inputs, budget)
+    lower_bound = lp.bound if lp is not None else 0.0
     # The integer model over all types is slow to close; the LP support widened by
     # neighbouring starts holds near-optimal integer solutions and is a fraction of the size.
-    support = lp_x > 1e-6
-    candidates = neighbourhood(types, support, steps=NEIGHBOUR_STEPS) if lp.has_solution and support.any() else None
-    problem, counts, cov, _ = build_covering(types, grid, agents, mask, rules, candidates)
-    remaining = max(1.0, time_limit - lp.seconds)
-    outcome = run(problem, solver, remaining, rules.solver)
+    support = lp.x > 1e-6 if lp is not None else np.zeros(len(inputs.types), dtype=bool)
+    candidates = neighbourhood(inputs.types, support, steps=NEIGHBOUR_STEPS) if support.any() else None
+    problem, counts, cov, _ = build_covering(inputs, candidates)
+    outcome = run(problem, inputs.solver, budget.solve_seconds(), inputs.rules.solver)
     if not outcome.has_solution:
         # A time limit left the integer model without a solution: fall back to the LP
         # counts rounded (stage 2 re-optimises the shifts anyway).
-        rounded = np.round(lp_x)
-        return CoveringSolution(rounded, {}, max(lower_bound, 0.0), outcome,
+        rounded = np.round(lp.x) if lp is not None else np.zeros(len(inputs.types))
+        return CoveringSolution(rounded, {}, lower_bound, outcome,
                                 len(problem.variables()), problem.numConstraints())
-    x = np.zeros(len(types))
+    x = np.zeros(len(inputs.types))
     for k, var in counts.items():
         x[k] = round(var.value() or 0.0)
     return CoveringSolution(
         counts=x,
-        breaks={k: v for k, v in placed_breaks(cov, types).items() if x[k] > 0},
-        lower_bound=max(lower_bound, 0.0),
+        breaks={k: v for k, v in placed_breaks(cov, inputs.types).items() if x[k] > 0},
+        lower_bound=lower_bound,
         outcome=outcome,
         variables=len(problem.variables()),
         constraints=problem.numConstraints(),

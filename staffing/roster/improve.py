@@ -25,7 +25,7 @@ import numpy as np
 
 from staffing.roster.config import RosterRules
 from staffing.roster.grid import MINUTES_PER_DAY, ShiftTypes, WeekGrid
-from staffing.roster.types import AgentContract
+from staffing.roster.inputs import RosterInputs
 
 Shift = tuple[int, int, list[int]]
 
@@ -99,20 +99,16 @@ def _pair_moves(
     shifts: list[Shift],
     cov: np.ndarray,
     paid: np.ndarray,
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    last_end: dict[str, int],
+    inputs: RosterInputs,
     history: list[frozenset[int]],
     began: float,
     seconds: float,
 ) -> bool:
     """One pass of pair moves (see module docstring); ``shifts``, ``cov``, ``paid`` change in place."""
+    types, grid, agents, rules = inputs.types, inputs.grid, inputs.agents, inputs.rules
+    last_end = inputs.carry.last_end_min
     g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
     r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
-    rest = round(rules.min_rest_hours * 60)
     starts_idx = types.start_min // g
     ends_idx = np.minimum(types.end_min // g, n)
     improved = False
@@ -145,8 +141,8 @@ def _pair_moves(
             best: tuple[float, int, list[int], int, list[int]] | None = None
             for d1, d2 in pairs:
                 for first, second in ((d1, d2), (d2, d1)):
-                    choice = _place_two(first, second, a, others, first_end, paid_rest, lo_min, hi_min, cov, types,
-                                        mask, starts_idx, ends_idx, r, w, wo, h, g, n, rest)
+                    choice = _place_two(inputs, first, second, a, others, first_end, paid_rest, lo_min, hi_min, cov,
+                                        starts_idx, ends_idx)
                     if choice is not None and (best is None or choice[0] < best[0]):
                         best = choice
             if best is not None and best[0] < before - 1e-9:
@@ -163,11 +159,13 @@ def _pair_moves(
 
 
 def _place_two(
-    first: int, second: int, a: int, others: list[tuple[int, int]], first_end: int, paid_rest: float,
-    lo_min: float, hi_min: float, cov: np.ndarray, types: ShiftTypes, mask: np.ndarray, starts_idx: np.ndarray,
-    ends_idx: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float, g: int, n: int, rest: int,
+    inputs: RosterInputs, first: int, second: int, a: int, others: list[tuple[int, int]], first_end: int,
+    paid_rest: float, lo_min: float, hi_min: float, cov: np.ndarray, starts_idx: np.ndarray, ends_idx: np.ndarray,
 ) -> tuple[float, int, list[int], int, list[int]] | None:
     """Best shift on day ``first``, then the best on ``second`` given it; the objective after both."""
+    types, grid, mask, rest = inputs.types, inputs.grid, inputs.mask, inputs.rest_minutes
+    g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
+    r, w, wo = grid.required, grid.weights, inputs.rules.weights.over_staffing
 
     def allowed(day: int, spans: list[tuple[int, int]]) -> np.ndarray:
         starts, ends = _neighbours(spans, first_end)
@@ -205,19 +203,11 @@ def _place_two(
     return None
 
 
-def improve_shifts(
-    shifts: list[Shift],
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    last_end: dict[str, int],
-    carry_days: dict[str, frozenset[int]],
-    seconds: float,
-) -> list[Shift]:
-    """Return ``shifts`` after first-improvement moves (see module docstring)."""
+def improve_shifts(shifts: list[Shift], inputs: RosterInputs, seconds: float) -> list[Shift]:
+    """Return ``shifts`` after first-improvement moves (see module docstring), within ``seconds``."""
     began = time.perf_counter()
+    types, grid, agents, mask, rules = inputs.types, inputs.grid, inputs.agents, inputs.mask, inputs.rules
+    last_end, carry_days = inputs.carry.last_end_min, inputs.carry.worked_days
     g, n = grid.step_minutes, grid.n_intervals
     h = grid.step_hours
     r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
@@ -266,7 +256,6 @@ def improve_shifts(
                     shifts[i] = (a, k_new, best_offsets[j_best])
                     improved = True
                 _apply(cov, shifts[i][1], shifts[i][2], types, g, n, 1.0)
-        if not _pair_moves(shifts, cov, paid, types, grid, agents, mask, rules, last_end, history,
-                           began, seconds):
+        if not _pair_moves(shifts, cov, paid, inputs, history, began, seconds):
             break
     return shifts

@@ -9,7 +9,9 @@ return their penalty terms. Shift lengths and unavailability are structural: a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -18,6 +20,9 @@ from staffing.roster.config import RosterRules, minutes_of_day
 from staffing.roster.grid import DAYS, MINUTES_PER_DAY, ShiftTypes
 from staffing.roster.previous import CarryOver
 from staffing.roster.types import AgentContract
+
+if TYPE_CHECKING:
+    from staffing.roster.inputs import RosterInputs
 
 #: Objective penalty per unit (hour or day) of a bent rule; dwarfs every other term.
 ELASTIC_PENALTY = 10_000.0
@@ -53,19 +58,31 @@ class AssignmentModel:
     """The stage-2 model under construction.
 
     ``z[(a, k)]`` is 1 when agent ``a`` works shift type ``k``; ``work[(a, d)]`` is 1
-    when agent ``a`` works a shift starting on day ``d``.
+    when agent ``a`` works a shift starting on day ``d``. ``agents`` are the agents this
+    model rosters (all of ``inputs.agents``, or one of them for a one-agent model); ``a``
+    indexes them.
     """
 
     problem: pulp.LpProblem
-    agents: list[AgentContract]
-    types: ShiftTypes
-    rules: RosterRules
-    carry: CarryOver
+    inputs: RosterInputs
+    agents: Sequence[AgentContract]
     elastic: bool
     z: dict[tuple[int, int], pulp.LpVariable]
     by_agent_day: dict[tuple[int, int], list[int]]
     work: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
     slacks: list[Slack] = field(default_factory=list)
+
+    @property
+    def types(self) -> ShiftTypes:
+        return self.inputs.types
+
+    @property
+    def rules(self) -> RosterRules:
+        return self.inputs.rules
+
+    @property
+    def carry(self) -> CarryOver:
+        return self.inputs.carry
 
     def slack(self, name: str, rule: str, agent: int, unit: str, per_unit: float, detail: str) -> Terms:
         """A slack term for a ``>=`` row (empty when not elastic)."""

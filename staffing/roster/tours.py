@@ -26,18 +26,26 @@ weekend-days value in use (``v_{c,p} <= |c| b_{we(p)}``, spread ``>= (i - j)(b_i
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pulp
 
+from staffing.roster.budget import Budget
 from staffing.roster.config import RosterRules
 from staffing.roster.coverage_terms import CoverageModel, placed_breaks
-from staffing.roster.covering import NEIGHBOUR_STEPS, build_covering, neighbourhood
-from staffing.roster.grid import DAYS, ShiftTypes, WeekGrid
+from staffing.roster.covering import (
+    NEIGHBOUR_STEPS,
+    CoveringLP,
+    build_covering,
+    covering_lp,
+    neighbourhood,
+)
+from staffing.roster.grid import DAYS, ShiftTypes
+from staffing.roster.inputs import RosterInputs
 from staffing.roster.patterns import AgentClass
-from staffing.roster.solve import SolveOutcome, SolverName, highs_available, run
-from staffing.roster.types import AgentContract
+from staffing.roster.solve import SolveOutcome, highs_available, run
 
 #: Patterns per class in the first restricted LP, and at most this many added per class per round.
 INITIAL_PATTERNS = 32
@@ -51,12 +59,14 @@ FIXED_GAP = 0.01
 BOUND_TOLERANCE = 1e-4
 
 
-
 @dataclass(frozen=True)
 class TourSolution:
     """Stage-1 result with patterns: shift counts, breaks, each agent's week, bound.
 
-    ``weeks[a]`` is agent ``a``'s length (minutes) per day, 0 when off.
+    ``weeks[a]`` is agent ``a``'s length (minutes) per day, 0 when off. ``lower_bound``
+    is the best proven bound on the coverage objective: the pattern LP's (or, when column
+    generation ran out of time, its best Lagrangian bound), never below the covering
+    model's LP bound.
     """
 
     counts: np.ndarray
@@ -69,7 +79,7 @@ class TourSolution:
     constraints: int
 
 
-def pattern_columns(classes: list[AgentClass]) -> int:
+def pattern_columns(classes: Sequence[AgentClass]) -> int:
     """Number of pattern-count variables the model would have."""
     return int(sum(c.lengths.shape[0] for c in classes))
 
@@ -88,7 +98,7 @@ def _add_patterns(
     problem: pulp.LpProblem,
     counts: dict[int, pulp.LpVariable],
     types: ShiftTypes,
-    classes: list[AgentClass],
+    classes: Sequence[AgentClass],
     rules: RosterRules,
     active: list[np.ndarray],
     *,
@@ -133,7 +143,7 @@ def _add_patterns(
 
 
 def reduced_costs(
-    classes: list[AgentClass], class_dual: list[float], link_dual: dict[tuple[int, int], float]
+    classes: Sequence[AgentClass], class_dual: list[float], link_dual: dict[tuple[int, int], float]
 ) -> list[np.ndarray]:
     """Reduced cost of every pattern of every class in the bound LP (patterns cost 0).
 
@@ -153,7 +163,7 @@ def reduced_costs(
 
 
 def _weekend_spread(
-    problem: pulp.LpProblem, v: dict[tuple[int, int], pulp.LpVariable], classes: list[AgentClass], weight: float
+    problem: pulp.LpProblem, v: dict[tuple[int, int], pulp.LpVariable], classes: Sequence[AgentClass], weight: float
 ) -> list[tuple[pulp.LpVariable, float]]:
     if weight <= 0:
         return []
@@ -172,26 +182,28 @@ def _weekend_spread(
     return [(spread, weight)]
 
 
+def _classes(inputs: RosterInputs) -> tuple[AgentClass, ...]:
+    if inputs.classes is None:
+        raise ValueError("the weekly patterns of these agents were not enumerated (inputs.classes is None)")
+    return inputs.classes
+
+
 def _build(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    classes: list[AgentClass],
+    inputs: RosterInputs,
     candidates: np.ndarray | None,
     active: list[np.ndarray],
     *,
     soft_terms: bool = True,
 ) -> tuple[pulp.LpProblem, dict[int, pulp.LpVariable], _PatternRows, CoverageModel]:
-    problem, counts, cov, _ = build_covering(types, grid, agents, mask, rules, candidates)
+    problem, counts, cov, _ = build_covering(inputs, candidates)
     problem.name = "roster_tours"
-    rows = _add_patterns(problem, counts, types, classes, rules, active, soft_terms=soft_terms)
+    rows = _add_patterns(problem, counts, inputs.types, _classes(inputs), inputs.rules, active,
+                         soft_terms=soft_terms)
     problem.setObjective(problem.objective + rows.soft)
     return problem, counts, rows, cov
 
 
-def round_patterns(classes: list[AgentClass], lp_v: dict[tuple[int, int], float]) -> dict[tuple[int, int], int]:
+def round_patterns(classes: Sequence[AgentClass], lp_v: dict[tuple[int, int], float]) -> dict[tuple[int, int], int]:
     """Integer pattern counts from LP values: floors, then the largest remainders, per class."""
     out: dict[tuple[int, int], int] = {}
     for c, cls in enumerate(classes):
@@ -223,30 +235,23 @@ def _initial_patterns(cls: AgentClass) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, INITIAL_PATTERNS)).round().astype(np.int64))
 
 
-def _bound_lp(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    classes: list[AgentClass],
-    solver: SolverName,
-    time_limit: float,
-) -> _BoundLP | None:
+def _bound_lp(inputs: RosterInputs, budget: Budget) -> _BoundLP | None:
     """Solve the LP relaxation by column generation over the enumerated patterns.
 
     HiGHS re-solves the same model (interior point) after each pricing round adds the
-    most negative reduced-cost patterns; the bound reported is the Lagrangian bound
-    ``z_RMP + sum_c |c| min(0, min_p rc_p)`` (equal to the LP optimum once no pattern
-    prices out), so it stays valid if time runs out first. CBC solves the LP with every
-    pattern at once. ``None`` when the first LP does not finish.
+    most negative reduced-cost patterns; the bound reported is the best Lagrangian bound
+    ``z_RMP + sum_c |c| min(0, min_p rc_p)`` over the rounds (equal to the LP optimum once
+    no pattern prices out; each round's is valid, but they do not rise monotonically),
+    so it stays valid if time runs out first. CBC solves the LP with every pattern at
+    once. ``None`` when the first LP does not finish within ``budget``.
     """
-    began = time.perf_counter()
+    types, rules, solver = inputs.types, inputs.rules, inputs.solver
+    classes = _classes(inputs)
     warm = solver == "highs" and highs_available()
     active = [_initial_patterns(c) if warm else np.arange(c.lengths.shape[0]) for c in classes]
-    problem, counts, rows, cov = _build(types, grid, agents, mask, rules, classes, None, active, soft_terms=False)
+    problem, counts, rows, cov = _build(inputs, None, active, soft_terms=False)
     problem.setObjective(cov.objective)
-    lp = run(problem, solver, time_limit, rules.solver, mip=False, ipm=True)
+    lp = run(problem, solver, budget.solve_seconds(), rules.solver, mip=False, ipm=True)
     if not lp.optimal:
         return None
     col_value = [var.value() or 0.0 for var in problem.variables()]
@@ -267,8 +272,10 @@ def _bound_lp(
         while True:
             rcs = reduced_costs(classes, [float(row_dual[i]) for i in class_idx],
                                 {key: float(row_dual[i]) for key, i in link_idx.items()})
-            bound = objective + sum(cls.size * min(0.0, float(rc.min())) for cls, rc in zip(classes, rcs, strict=True))
-            left = time_limit - (time.perf_counter() - began)
+            lagrangian = objective + sum(cls.size * min(0.0, float(rc.min()))
+                                         for cls, rc in zip(classes, rcs, strict=True))
+            bound = max(bound, lagrangian) if rounds else lagrangian
+            left = budget.remaining()
             added = 0
             for c, (cls, rc) in enumerate(zip(classes, rcs, strict=True)):
                 rc = rc.copy()
@@ -305,41 +312,41 @@ def _bound_lp(
     return _BoundLP(max(bound, 0.0), x, v, [np.sort(a) for a in active], rounds)
 
 
-def solve_tours(
-    types: ShiftTypes,
-    grid: WeekGrid,
-    agents: list[AgentContract],
-    mask: np.ndarray,
-    rules: RosterRules,
-    classes: list[AgentClass],
-    solver: SolverName,
-    time_limit: float,
-) -> TourSolution | None:
+def solve_tours(inputs: RosterInputs, budget: Budget, covering: CoveringLP | None = None) -> TourSolution | None:
     """LP relaxation (the bound); then the integer model over the LP's shift types widened
     by neighbouring starts, started from the LP's pattern counts rounded (shifts placed
-    by the model with those weeks fixed). ``None`` when no integer solution is found."""
+    by the model with those weeks fixed). ``None`` when no integer solution is found
+    within ``budget``.
+
+    ``covering`` is the covering model's LP (solved here when not given): a weaker bound
+    on the same coverage objective, kept when column generation stops early with a
+    weaker Lagrangian bound. (The integer model's own dual bound is no bound on the
+    coverage objective: it runs over the priced-in patterns and neighbouring starts only,
+    and its objective adds paid hours and the soft terms.)
+    """
     began = time.perf_counter()
-    lp = _bound_lp(types, grid, agents, mask, rules, classes, solver, time_limit)
+    if covering is None:
+        covering = covering_lp(inputs, budget)
+    lp = _bound_lp(inputs, budget)
     lp_seconds = time.perf_counter() - began
     if lp is None:
         return None
+    types, agents, rules, solver = inputs.types, inputs.agents, inputs.rules, inputs.solver
+    classes = _classes(inputs)
     rounded = round_patterns(classes, lp.v)
     candidates = neighbourhood(types, lp.x > 1e-6, steps=NEIGHBOUR_STEPS)
-    problem, counts, rows, cov = _build(types, grid, agents, mask, rules, classes, candidates, lp.active)
+    problem, counts, rows, cov = _build(inputs, candidates, lp.active)
     v = rows.v
-
-    def left() -> float:
-        return max(1.0, time_limit - (time.perf_counter() - began))
 
     saved = {key: (var.lowBound, var.upBound) for key, var in v.items()}
     for key, var in v.items():
         var.lowBound = var.upBound = rounded.get(key, 0)
     # The start only has to be good, not proven: most of the time goes to the free model.
-    fixed = run(problem, solver, FIXED_TIME_SHARE * left(), rules.solver, gap=FIXED_GAP)
+    fixed = run(problem, solver, budget.share(FIXED_TIME_SHARE).solve_seconds(), rules.solver, gap=FIXED_GAP)
     for key, var in v.items():
         var.lowBound, var.upBound = saved[key]
     start = {var.name: float(var.value() or 0.0) for var in problem.variables()} if fixed.has_solution else None
-    outcome = run(problem, solver, left(), rules.solver, start=start)
+    outcome = run(problem, solver, budget.solve_seconds(), rules.solver, start=start)
     if not outcome.has_solution:
         return None
     x = np.zeros(len(types))
@@ -357,7 +364,7 @@ def solve_tours(
         counts=x,
         breaks={k: b for k, b in placed_breaks(cov, types).items() if x[k] > 0},
         weeks=weeks,
-        lower_bound=lp.bound,
+        lower_bound=max(lp.bound, covering.bound if covering is not None else 0.0),
         lp_seconds=lp_seconds,
         outcome=outcome,
         variables=len(problem.variables()),

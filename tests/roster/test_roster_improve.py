@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _roster_helpers import WEEK, agent, requirement, small_rules
+from _roster_helpers import WEEK, agent, inputs_of, requirement, small_rules
 
 from staffing.roster import check_roster
-from staffing.roster.build import _interval_minutes
-from staffing.roster.grid import agent_type_mask, model_grids
 from staffing.roster.improve import improve_shifts
 from staffing.roster.outputs import roster_frame
 
 
 def _setup(req: pd.DataFrame, rules):  # type: ignore[no-untyped-def]
-    grid, _, types = model_grids(req, rules, WEEK, None, _interval_minutes(req))
     agents = [agent("A1", min_hours=40.0, max_hours=40.0)]
-    mask = agent_type_mask(types, agents, WEEK, {})
-    return grid, types, agents, mask
+    inputs = inputs_of(req, agents, rules)
+    return inputs, inputs.types, agents
 
 
 def _shift(types, day: int, hour: int) -> int:  # type: ignore[no-untyped-def]
@@ -32,9 +29,9 @@ def test_pair_move_swaps_the_days_off_block() -> None:
     rules = small_rules(breaks=[])
     days = [f"2024-03-0{4 + d}" for d in range(5)]
     req = requirement(*[(f"{d} 09:00", f"{d} 17:00", 1.0) for d in days])
-    grid, types, agents, mask = _setup(req, rules)
+    inputs, types, agents = _setup(req, rules)
     start = [(0, _shift(types, d, 9), []) for d in (2, 3, 4, 5, 6)]
-    out = improve_shifts(start, types, grid, agents, mask, rules, {}, {}, seconds=30.0)
+    out = improve_shifts(start, inputs, seconds=30.0)
     assert sorted(int(types.day[k]) for _, k, _ in out) == [0, 1, 2, 3, 4]
     roster = roster_frame(out, types, agents, rules, WEEK)
     assert check_roster(roster, agents, rules, WEEK) == []
@@ -45,7 +42,7 @@ def test_pair_move_not_taken_when_it_does_not_help() -> None:
     rules = small_rules(breaks=[])
     days = [f"2024-03-{6 + d:02d}" for d in range(5)]
     req = requirement(*[(f"{d} 09:00", f"{d} 17:00", 1.0) for d in days])
-    grid, types, agents, mask = _setup(req, rules)
+    inputs, types, _ = _setup(req, rules)
     start = [(0, _shift(types, d, 9), []) for d in (2, 3, 4, 5, 6)]
-    out = improve_shifts(start, types, grid, agents, mask, rules, {}, {}, seconds=30.0)
+    out = improve_shifts(start, inputs, seconds=30.0)
     assert sorted(k for _, k, _ in out) == sorted(k for _, k, _ in start)

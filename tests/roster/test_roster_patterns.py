@@ -8,16 +8,18 @@ directly (against the column-generation LP).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pulp
 import pytest
-from _roster_helpers import WEEK, agent
+from _roster_helpers import WEEK, agent, inputs_of
 
 from staffing.roster import RosterRules, build_roster, check_roster, synthetic_instance
-from staffing.roster.covering import solve_covering
-from staffing.roster.grid import agent_type_mask, build_shift_types, model_grids
+from staffing.roster.budget import Budget
+from staffing.roster.covering import covering_lp, solve_covering
+from staffing.roster.grid import agent_type_mask, build_shift_types
 from staffing.roster.patterns import agent_classes, agent_patterns
 from staffing.roster.previous import CarryOver
 from staffing.roster.tours import _bound_lp, _build, reduced_costs, round_patterns, solve_tours
@@ -84,14 +86,11 @@ def test_worked_last_days_of_previous_week_limit_the_first_days() -> None:
     assert (free[:, 0] > 0).any()
 
 
-def _setup(n_agents: int, peak: float, seed: int = 0):  # type: ignore[no-untyped-def]
+def _setup(n_agents: int, peak: float, seed: int = 0, solver: str = "highs"):  # type: ignore[no-untyped-def]
     inst = synthetic_instance(n_agents, peak, seed=seed)
     rules = RosterRules()
-    agents = sorted(inst.agents, key=lambda a: a.agent_id)
-    _, grid, types = model_grids(inst.requirements, rules, inst.week_start, None, 15)  # as build_roster does
-    mask = agent_type_mask(types, agents, inst.week_start, {})
-    classes = agent_classes(agents, types, mask, rules, CarryOver.empty())
-    return inst, rules, agents, grid, types, mask, classes
+    inputs = inputs_of(inst.requirements, inst.agents, rules, inst.week_start, solver=solver)  # as build_roster does
+    return inst, rules, inputs
 
 
 def test_identical_agents_share_a_class() -> None:
@@ -107,7 +106,8 @@ def test_identical_agents_share_a_class() -> None:
 
 
 def test_round_patterns_keeps_class_sizes() -> None:
-    _, _, _, _, _, _, classes = _setup(30, 24)
+    _, _, inputs = _setup(30, 24)
+    classes = inputs.classes
     rng = np.random.default_rng(1)
     lp_v = {}
     for c, cls in enumerate(classes):
@@ -122,9 +122,10 @@ def test_round_patterns_keeps_class_sizes() -> None:
 
 
 def test_reduced_costs_match_the_solver_column_duals() -> None:
-    _inst, rules, agents, grid, types, mask, classes = _setup(12, 10)
+    _inst, rules, inputs = _setup(12, 10)
+    classes = inputs.classes
     active = [np.arange(c.lengths.shape[0]) for c in classes]
-    problem, _, rows, cov = _build(types, grid, agents, mask, rules, classes, None, active, soft_terms=False)
+    problem, _, rows, cov = _build(inputs, None, active, soft_terms=False)
     problem.setObjective(cov.objective)
     # Same thread count as the roster code: HiGHS's thread pool is global to the process.
     problem.solve(pulp.HiGHS(msg=False, mip=False, solver="ipm", threads=rules.solver.threads))
@@ -135,10 +136,12 @@ def test_reduced_costs_match_the_solver_column_duals() -> None:
     np.testing.assert_allclose(ours, solver, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_column_generation_reaches_the_full_lp_optimum() -> None:
-    _inst, rules, agents, grid, types, mask, classes = _setup(20, 16)
-    full = _bound_lp(types, grid, agents, mask, rules, classes, "cbc", 120)  # CBC: every pattern at once
-    cg = _bound_lp(types, grid, agents, mask, rules, classes, "highs", 120)
+    _inst, _rules, inputs = _setup(20, 16)
+    classes = inputs.classes
+    full = _bound_lp(replace(inputs, solver="cbc"), Budget(120))  # CBC: every pattern at once
+    cg = _bound_lp(inputs, Budget(120))
     assert full is not None and cg is not None
     assert cg.rounds >= 1  # it really priced patterns in
     assert sum(a.size for a in cg.active) < sum(c.lengths.shape[0] for c in classes) / 3
@@ -146,11 +149,17 @@ def test_column_generation_reaches_the_full_lp_optimum() -> None:
     assert cg.bound <= full.bound + 1e-6 * max(1.0, full.bound)
 
 
+@pytest.mark.slow
 def test_pattern_bound_is_valid_and_tighter_than_the_covering_bound() -> None:
-    inst, rules, agents, grid, types, mask, classes = _setup(20, 16)
-    tour = solve_tours(types, grid, agents, mask, rules, classes, "highs", 10)
+    inst, rules, inputs = _setup(20, 16)
+    # Enough time for column generation to converge on a loaded machine: then the tour bound
+    # is the pattern LP's optimum, which no valid bound of build_roster's can exceed. (Cut
+    # short, the Lagrangian bound of the first restricted LP was 54.7 here, below the covering
+    # LP's 70.7: that is what solve_tours now floors with the covering LP.)
+    tour = solve_tours(inputs, Budget(30))
     assert tour is not None
-    old = solve_covering(types, grid, agents, mask, rules, "highs", 5)
+    # The covering LP gets time to finish on a loaded machine (about 2 s when quiet); its MIP 5 s.
+    old = solve_covering(inputs, Budget(5), covering_lp(inputs, Budget(30)))
     assert old.lower_bound > 0
     assert tour.lower_bound >= old.lower_bound - 1e-6
     result = build_roster(inst.requirements, inst.agents, rules, inst.week_start, time_limit=15)
@@ -161,6 +170,7 @@ def test_pattern_bound_is_valid_and_tighter_than_the_covering_bound() -> None:
     assert old.lower_bound - 1e-6 <= result.lower_bound <= tour.lower_bound + 1e-6
 
 
+@pytest.mark.slow
 def test_synthetic_week_is_within_two_percent_of_the_bound() -> None:
     # Issue 4's acceptance criterion at a size the test suite can afford (the 50/150/300
     # agent runs are in benchmarks/bench_roster.py).

@@ -93,9 +93,33 @@ def test_days_off_and_two_consecutive_bind() -> None:
 
 
 def test_days_off_do_not_bind_when_zero() -> None:
+    # No days off required and up to 7 days in a row: the agent (0-60 h) covers every day's
+    # 09:00-17:00 with the 09:00 shift, Monday (first day) to Sunday (last day): 7 x 8 h =
+    # 56 paid hours <= 60 (no breaks, so paid = length), nothing under or over.
     rules = small_rules(breaks=[], min_days_off=0, consecutive_days_off=False, max_consecutive_days=7)
     result = solve_checked(_every_day(), [agent()], rules)
-    assert len(result.roster) == 7
+    assert starts_of(result) == [WEEK + pd.Timedelta(days=d, hours=9) for d in range(7)]
+    assert list(result.roster["shift_end"]) == [WEEK + pd.Timedelta(days=d, hours=17) for d in range(7)]
+    assert list(result.roster["paid_minutes"]) == [480] * 7
+    assert result.paid_hours == pytest.approx(56.0)
+    assert result.under_agent_hours == pytest.approx(0.0) and result.over_agent_hours == pytest.approx(0.0)
+
+
+def test_highs_and_cbc_reach_the_same_objective() -> None:
+    # Three agents (0-24 h), two days of fractional demand; exact MIPs (gap 0) on both solvers
+    # must reach one optimum, so both coverage objectives agree to 1e-6 (relative).
+    import pulp
+
+    if not pulp.PULP_CBC_CMD(msg=False).available():
+        pytest.skip("PuLP's CBC is not available")
+    req = requirement(("2024-03-04 07:00", "2024-03-04 21:00", 2.3), ("2024-03-05 10:00", "2024-03-05 20:00", 1.6))
+    agents = [agent(f"A{i}", max_hours=24) for i in range(3)]
+    rules = small_rules(solver={"mip_rel_gap": 0.0})
+    highs = solve_checked(req, agents, rules, solver="highs")
+    cbc = solve_checked(req, agents, rules, solver="cbc")
+    assert cbc.solver == "cbc" and highs.solver == "highs"
+    assert highs.coverage_objective == pytest.approx(cbc.coverage_objective, rel=1e-6)
+    assert highs.lower_bound == pytest.approx(cbc.lower_bound, rel=1e-6)
 
 
 def test_max_consecutive_days_counts_previous_week() -> None:
