@@ -106,3 +106,15 @@ class StoreError(StaffingError):
 
 class LockBusyError(StoreError):
     """Another run holds the store's lock."""
+
+
+class StoreConfigError(ConfigError, StoreError):
+    """The store URL names an unsupported backend, or its database driver is not installed.
+
+    A configuration error (exit code 2: fix the URL or install the extra), and also a
+    :class:`StoreError`, so callers that catch store failures catch it too.
+    """
+
+
+class NoStoreError(StoreError):
+    """A read-only open found no store at the URL (read commands never create one)."""

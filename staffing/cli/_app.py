@@ -23,6 +23,9 @@ class _StaffingGroup(click.Group):
             return super().invoke(ctx)
         except StaffingError as exc:
             click.echo(f"error: {exc}", err=True)
+            # Notes add where the error happened (e.g. the queue a nightly run was forecasting).
+            for note in getattr(exc, "__notes__", []):
+                click.echo(f"  {note}", err=True)
             sys.exit(exc.exit_code)
 
 

@@ -53,9 +53,13 @@ def progress_reporter(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield plain
 
 
-def open_store(config: Config, store_url: str | None) -> Store:
-    """The store named by ``--store``, else the config's ``store.url``, else the default."""
-    return Store.open(store_url or config.store.url or default_store_url())
+def open_store(config: Config, store_url: str | None, *, read_only: bool = False) -> Store:
+    """The store named by ``--store``, else the config's ``store.url``, else the default.
+
+    ``read_only`` for commands that only read it: never created, works on a read-only
+    file (see :meth:`Store.open`).
+    """
+    return Store.open(store_url or config.store.url or default_store_url(), read_only=read_only)
 
 
 _NAME_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(.*)$", re.S)

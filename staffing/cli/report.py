@@ -58,7 +58,7 @@ def report_command(plan_dir: Path | None, config_path: Path | None, week: str | 
         from staffing.report.from_store import stored_week
 
         config = load_config(config_path)
-        found = stored_week(open_store(config, store_url), parse_week_start(week, "--week"))
+        found = stored_week(open_store(config, store_url, read_only=True), parse_week_start(week, "--week"))
         plan_dir = found.plan_dir
         next_plan_dir = next_plan_dir or found.next_plan_dir
         stored_actuals, stored_accuracy = found.actuals, found.accuracy

@@ -38,9 +38,14 @@ def _store_option(func: Any) -> Any:
     return click.option("--store", "store_url", metavar="URL", default=None, help=STORE_HELP)(func)
 
 
-def _open(store_url: str | None) -> Store:
+def _open(store_url: str | None, *, read_only: bool = False) -> Store:
+    """The store of ``--store``, else the ``--config`` file's, else the default.
+
+    ``read_only`` for the commands that only read: a missing store is an error, not a new
+    empty one, and a read-only file still serves them (see :meth:`Store.open`).
+    """
     configured = click.get_current_context().meta.get("staffing.config_store_url")
-    return Store.open(store_url or configured or default_store_url())
+    return Store.open(store_url or configured or default_store_url(), read_only=read_only)
 
 
 def _echo_json(obj: Any) -> None:
@@ -117,7 +122,7 @@ def _version_row(v: ForecastVersion) -> dict[str, Any]:
 @_store_option
 def versions_list(queue: str | None, status: str | None, as_json: bool, store_url: str | None) -> None:
     """List forecast versions, oldest first."""
-    versions = _open(store_url).list_versions(queue, status)  # type: ignore[arg-type]
+    versions = _open(store_url, read_only=True).list_versions(queue, status)  # type: ignore[arg-type]
     if as_json:
         _echo_json([v.to_json() for v in versions])
     elif not versions:
@@ -134,7 +139,7 @@ def versions_list(queue: str | None, status: str | None, as_json: bool, store_ur
 @_store_option
 def versions_show(version_id: int, as_json: bool, with_values: bool, out: Path | None, store_url: str | None) -> None:
     """Show one version: metadata, publications, and optionally its values."""
-    store = _open(store_url)
+    store = _open(store_url, read_only=True)
     version = store.get_version(version_id)
     pubs = [p for p in store.publications(version.queue) if p.version_id == version_id]
     values = store.version_values(version_id) if (with_values or out) else None
@@ -184,7 +189,7 @@ def accuracy_command(queue: str | None, by: str, start: str | None, end: str | N
     Each date is judged against the version that was published for it (in force),
     not the latest version.
     """
-    table = _open(store_url).accuracy_report(queue, by=by, start=start, end=end)  # type: ignore[arg-type]
+    table = _open(store_url, read_only=True).accuracy_report(queue, by=by, start=start, end=end)  # type: ignore[arg-type]
     if out is not None:
         write_csv(table, out)
         click.echo(f"wrote {len(table)} row(s) to {out}")

@@ -70,15 +70,23 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
                  ) -> tuple[pd.DataFrame, str, dict[str, dict[str, Any]], SiteRoster | None, float]:
     """Baseline, source, base targets per queue, roster evaluator and interval length from a site config."""
     from staffing.cli._common import open_store, parse_week_start
+    from staffing.errors import NoStoreError
     from staffing.io.config import load_config, read_config_history
     from staffing.io.roster import read_agents
     from staffing.planning.week import default_week_start
+    from staffing.store import Store
     from staffing.whatif.site import SiteRoster, week_baseline
 
     config = load_config(config_path)
     history = read_config_history(config)
     week = parse_week_start(week_start) or default_week_start(history, config)
-    baseline = week_baseline(config, week, open_store(config, store_url), history)
+    try:
+        store: Store | None = open_store(config, store_url, read_only=True)
+    except NoStoreError:
+        # No store yet: nothing was ever published, so the baseline is a fresh forecast
+        # (week_baseline says so in its source line) and none is created just to read it.
+        store = None
+    baseline = week_baseline(config, week, store, history)
     roster = None
     if with_roster:
         limit = roster_time_limit if roster_time_limit is not None else config.plan.time_limit_seconds

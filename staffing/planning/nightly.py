@@ -351,7 +351,7 @@ def run_reforecast(
                 commit_start = time.perf_counter()
             clock.seconds["commit"] = time.perf_counter() - commit_start
         except BaseException as exc:
-            message = f"{type(exc).__name__}: {exc}"
+            message = _failure_message(exc)
             try:
                 store.finish_run(run_id, "failed", error=message, now=now)
             except Exception:  # the original failure matters more than the bookkeeping
@@ -391,6 +391,13 @@ def run_reforecast(
         return summary
     finally:
         lock.release()
+
+
+def _failure_message(exc: BaseException) -> str:
+    """The run record's error: a StaffingError's own message (with its notes), else ``Type: message``."""
+    if isinstance(exc, StaffingError):
+        return "\n".join([str(exc), *getattr(exc, "__notes__", [])])
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _run_in_transaction(
@@ -461,7 +468,11 @@ def _reforecast_queue(
             values = _check_result(queue, result, horizon)
         except Exception as exc:
             if settings.queue_errors == "fail":
-                raise
+                # Say which queue failed: with many queues "ValueError: ..." alone is no lead.
+                if isinstance(exc, StaffingError):
+                    exc.add_note(f"while forecasting queue {queue!r}")
+                    raise
+                raise StaffingError(f"reforecast failed: queue {queue!r}: {type(exc).__name__}: {exc}") from exc
             log.error("queue %s: forecast failed, skipped: %s", queue, exc)
             return QueueOutcome(queue, "failed", message=f"{type(exc).__name__}: {exc}", data_cutoff=span["data_cutoff"], horizon_start=span["horizon_start"], horizon_end=span["horizon_end"])
     with clock.stage("write"):

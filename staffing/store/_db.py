@@ -17,26 +17,68 @@ import sqlalchemy as sa
 
 from staffing.errors import StoreError
 from staffing.store import schema
+from staffing.store.engine import store_location
 from staffing.store.timecodec import naive_utc
 
 _REL_TOL = 1e-9
 
 
+def database_error(exc: sa.exc.DBAPIError, engine: sa.Engine, url_display: str) -> StoreError | None:
+    """The :class:`StoreError` for a database error a user can act on, else ``None``.
+
+    Busy (another writer), read-only (file, directory or ``mode=ro`` open) and damaged
+    or foreign files (SQLite's NOTADB/CORRUPT) each get a message naming the store; any
+    other database error is a bug or an outage and keeps its own exception.
+    """
+    text = str(exc.orig)
+    # sqlite3 errors carry their result code name (Python 3.11+); the texts are the fallback.
+    code = str(getattr(exc.orig, "sqlite_errorname", ""))
+    where = store_location(engine.url)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"store {url_display} is busy: another process kept it locked for "
+            "longer than the busy timeout (a long reforecast or import?); try again later"
+        )
+    if code.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return StoreError(
+            f"store {where} is read-only (SQLite says: {text}); this command writes to the "
+            "store and needs write access to the file and its directory (read commands such "
+            "as `staffing versions list` and `staffing accuracy` work on a read-only store)"
+        )
+    if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in text or "malformed" in text:
+        return StoreError(
+            f"{where} is not a staffing store (SQLite says: {text}): the file is damaged or "
+            "is not a SQLite database; restore it from a backup or give the right store URL"
+        )
+    return None
+
+
+@contextmanager
+def translate_errors(engine: sa.Engine, url_display: str) -> Iterator[None]:
+    """Turn the database errors :func:`database_error` knows into :class:`StoreError`."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        error = database_error(exc, engine, url_display)
+        if error is None:
+            raise
+        raise error from exc
+
+
+@contextmanager
+def read_connection(engine: sa.Engine, url_display: str) -> Iterator[sa.Connection]:
+    """A connection for reading (errors translated as in :func:`translate_errors`)."""
+    with translate_errors(engine, url_display), engine.connect() as conn:
+        yield conn
+
+
 @contextmanager
 def write_transaction(engine: sa.Engine, url_display: str) -> Iterator[sa.Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite): commit on success, else roll back."""
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(staffing_write=True)
-            with conn.begin():
-                yield conn
-    except sa.exc.OperationalError as exc:
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
-            raise StoreError(
-                f"store {url_display} is busy: another process kept it locked for "
-                "longer than the busy timeout (a long reforecast or import?); try again later"
-            ) from exc
-        raise
+    with translate_errors(engine, url_display), engine.connect() as conn:
+        conn.execution_options(staffing_write=True)
+        with conn.begin():
+            yield conn
 
 
 class Operations:
@@ -144,7 +186,11 @@ def fetch_frame(conn: sa.Connection, query: sa.Select[Any]) -> pd.DataFrame:
 def same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Element-wise equality of floats with NaN == NaN and a tiny relative tolerance."""
     both_nan = np.isnan(a) & np.isnan(b)
-    close = np.abs(a - b) <= _REL_TOL * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    with np.errstate(invalid="ignore"):
+        close = np.abs(a - b) <= _REL_TOL * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    # The relative tolerance of an infinite value is infinite: only inf == inf is the same.
+    infinite = np.isinf(a) | np.isinf(b)
+    close = np.where(infinite, a == b, close)
     return both_nan | np.nan_to_num(close, nan=0.0).astype(bool)
 
 

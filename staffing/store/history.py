@@ -69,6 +69,11 @@ def last_actual_seconds(conn: sa.Connection, queue: str) -> int | None:
     return None if value is None else int(value)
 
 
+def _shown(value: Any) -> str:
+    """A cell as the user wrote it: text quoted, a number plain (``inf``, not ``np.float64(inf)``)."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def validate_history(frame_in: pd.DataFrame, source: str) -> pd.DataFrame:
     """Check and normalise a canonical history table; :class:`DataError` lists bad rows by file line."""
     issues: list[DataIssue] = []
@@ -91,9 +96,11 @@ def validate_history(frame_in: pd.DataFrame, source: str) -> pd.DataFrame:
             raw = frame_in[col].reset_index(drop=True)
             work[col] = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
             bad = work[col].isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-            negative = work[col] < 0
-            for pos in np.flatnonzero((bad | negative).to_numpy()):
-                issues.append(DataIssue(source, int(lines[pos]), col, f"expected a number >= 0, got {raw.iloc[pos]!r}"))
+            # An infinite count would be stored, then compare equal to any re-import and
+            # poison every forecast and score of its queue: refused like a negative one.
+            out_of_range = (work[col] < 0) | np.isinf(work[col])
+            for pos in np.flatnonzero((bad | out_of_range).to_numpy()):
+                issues.append(DataIssue(source, int(lines[pos]), col, f"expected a finite number >= 0, got {_shown(raw.iloc[pos])}"))
     for pos in np.flatnonzero(work["offered"].isna().to_numpy()):
         issues.append(DataIssue(source, int(lines[pos]), "offered", "expected a number, got a blank cell"))
     raise_if_issues(issues)

@@ -16,6 +16,7 @@ returned as :attr:`StoreLock.stale_holder` and the caller marks that run failed.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from staffing.store.store import Store
+
+log = logging.getLogger(__name__)
 
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}
 _POLL_SECONDS = 0.1
@@ -125,6 +128,13 @@ class StoreLock:
             lock.acquire(timeout=self.timeout_seconds, poll_interval=_POLL_SECONDS)
         except filelock.Timeout:
             raise self._busy() from None
+        except OSError as exc:
+            # The lock file lives beside the database: a read-only directory refuses it.
+            raise StoreError(
+                f"cannot create the lock file {lock_path} of store {os.fspath(db_path)} "
+                f"({exc.strerror or exc}); the store's directory is read-only? A {self.name} "
+                "writes to the store and needs write access to the file and its directory"
+            ) from None
         self._file_lock = lock
 
     def _acquire_postgres(self) -> None:
@@ -173,13 +183,21 @@ class StoreLock:
 
     # -- releasing ---------------------------------------------------------------------
     def release(self) -> None:
-        """Delete the holder row and release the lock."""
+        """Delete the holder row and release the lock.
+
+        The lock is released even when the row cannot be deleted (the database is busy or
+        gone): the operating-system or server lock is what excludes other runs, and the next
+        run takes a row left behind over as :attr:`stale_holder`. That failure is logged,
+        not raised, so it never hides the error that ended the run.
+        """
         try:
             with write_transaction(self.store.engine, self.store.url_display) as conn:
                 table = schema.locks
                 conn.execute(
                     sa.delete(table).where(table.c.name == self.name, table.c.pid == os.getpid())
                 )
+        except (StoreError, sa.exc.SQLAlchemyError) as exc:
+            log.warning("could not delete the holder row of lock %r on %s: %s", self.name, self.store.url_display, exc)
         finally:
             self._release_os_lock()
 

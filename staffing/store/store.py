@@ -11,6 +11,7 @@ history, version, accuracy and plan methods; connections never leave this packag
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
@@ -18,11 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from staffing import __version__
-from staffing.errors import StoreError
+from staffing.errors import NoStoreError, StoreError
 from staffing.store import schema
-from staffing.store._db import write_transaction
+from staffing.store._db import database_error, read_connection, write_transaction
 from staffing.store.accuracy import AccuracyOps
-from staffing.store.engine import create_store_engine, resolve_store_url
+from staffing.store.engine import (
+    create_store_engine,
+    parse_store_url,
+    resolve_store_url,
+    sqlite_file,
+    store_location,
+)
 from staffing.store.history import HistoryOps
 from staffing.store.lock import LockHolder, StoreLock
 from staffing.store.plans import PlanOps
@@ -31,6 +38,8 @@ from staffing.store.timecodec import naive_utc
 from staffing.store.versions import VersionOps
 
 __all__ = ["Store", "UnitOfWork"]
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork(HistoryOps, VersionOps, AccuracyOps, PlanOps):
@@ -71,38 +80,87 @@ class Store(HistoryOps, VersionOps, AccuracyOps, PlanOps, RunOps):
     inspect the database directly; library callers use the methods.
     """
 
-    def __init__(self, engine: sa.Engine, url: str) -> None:
+    def __init__(self, engine: sa.Engine, url: str, *, read_only: bool = False) -> None:
         self.engine = engine
         self.url = url
         self.url_display = make_url(url).render_as_string(hide_password=True)
+        #: Opened for reading only (:meth:`open` with ``read_only=True``).
+        self.read_only = read_only
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | None = None, *, busy_timeout_seconds: float = 60.0) -> Store:
-        """Open (and on first use create) the store at ``url``.
+    def open(cls, url: str | None = None, *, busy_timeout_seconds: float = 60.0, read_only: bool = False) -> Store:
+        """Open (and, unless ``read_only``, on first use create) the store at ``url``.
 
         ``url`` defaults to ``$STAFFING_STORE_URL``, else ``sqlite:///forecasts/staffing.db``
         relative to the working directory. PostgreSQL: ``postgresql+psycopg://user@host/db``.
 
+        Parameters
+        ----------
+        url
+            Store URL (see above).
+        busy_timeout_seconds
+            How long a write waits for another writer (SQLite).
+        read_only
+            For commands that only read: the store must already exist (it is never
+            created, nor its directory), a SQLite file is opened ``mode=ro`` without
+            switching its journal mode or migrating its schema, so a read-only file or
+            directory can be read. Writing through the returned store raises
+            :class:`StoreError`.
+
         Raises
         ------
+        StoreConfigError
+            The URL is malformed or names an unsupported backend, or its database driver
+            is not installed (exit code 2).
+        NoStoreError
+            ``read_only`` and no store there (no file, or a database without the store's tables).
         StoreError
-            The database cannot be reached or holds an unknown schema version.
+            The file is not a staffing store (damaged or
+            another kind of file), the store is read-only and must be written, the
+            database cannot be reached, or it holds an unknown schema version.
         """
         resolved = resolve_store_url(url)
+        parsed = parse_store_url(resolved)
+        where = store_location(parsed)
+        display = parsed.render_as_string(hide_password=True)
+        path = sqlite_file(parsed)
+        if read_only and path is not None and not path.is_file():
+            what = "a directory" if path.is_dir() else "no such file"
+            raise NoStoreError(
+                f"no store at {path} ({what}); a read command never creates one: give the "
+                "right --store / store.url, or create the store with `staffing history import`, "
+                "`staffing plan` or `staffing reforecast`"
+            )
+        engine = create_store_engine(parsed, busy_timeout_seconds=busy_timeout_seconds, read_only=read_only)
+        store = cls(engine, resolved, read_only=read_only)
         try:
-            engine = create_store_engine(resolved, busy_timeout_seconds=busy_timeout_seconds)
-            store = cls(engine, resolved)
             store._ensure_schema()
-        except sa.exc.ArgumentError as exc:
-            raise StoreError(f"invalid store URL {resolved!r}: {exc}") from None
-        except (sa.exc.OperationalError, sa.exc.NoSuchModuleError) as exc:
-            raise StoreError(f"cannot open store {resolved!r}: {exc.args[0] if exc.args else exc}") from None
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            error = database_error(exc, engine, store.url_display)
+            if error is not None:
+                raise error from None
+            raise StoreError(f"cannot open store {where}: {exc.orig}") from None
+        except sa.exc.DBAPIError as exc:
+            # Not an outage but the wrong kind of file (SQLite NOTADB/CORRUPT): a located message.
+            engine.dispose()
+            error = database_error(exc, engine, store.url_display)
+            raise (error or StoreError(f"{where} is not a staffing store ({exc.orig})")) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        log.debug("opened store %s%s", display, " read-only" if read_only else "")
         return store
 
     def _ensure_schema(self) -> None:
         if sa.inspect(self.engine).has_table("meta"):
             version = self.schema_version()
+        elif self.read_only:
+            raise NoStoreError(
+                f"{store_location(self.engine.url)} is not a staffing store (it has no meta "
+                "table); a read command never creates one: give the right --store / store.url"
+            )
         else:
             with write_transaction(self.engine, self.url_display) as conn:
                 schema.metadata.create_all(conn)
@@ -149,10 +207,17 @@ class Store(HistoryOps, VersionOps, AccuracyOps, PlanOps, RunOps):
 
     # -- connections, units of work and the lock -------------------------------------------
     def _reading(self) -> AbstractContextManager[sa.Connection]:
-        return self.engine.connect()
+        return read_connection(self.engine, self.url_display)
 
     def _writing(self) -> AbstractContextManager[sa.Connection]:
+        self._check_writable()
         return write_transaction(self.engine, self.url_display)
+
+    def _check_writable(self) -> None:
+        # A read-only open would fail in the database anyway (mode=ro); on PostgreSQL it
+        # would not, so the store refuses itself, naming the caller's mistake.
+        if self.read_only:
+            raise StoreError(f"store {self.url_display} was opened read-only; open it without read_only to write")
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -165,6 +230,7 @@ class Store(HistoryOps, VersionOps, AccuracyOps, PlanOps, RunOps):
         ...     version = work.create_forecast_version("sales", values, ...)
         ...     work.publish(version.version_id)
         """
+        self._check_writable()
         with write_transaction(self.engine, self.url_display) as conn:
             work = UnitOfWork(conn, self.url_display)
             try:
@@ -174,6 +240,7 @@ class Store(HistoryOps, VersionOps, AccuracyOps, PlanOps, RunOps):
 
     def lock(self, name: str = "reforecast", *, timeout_seconds: float = 0.0, run_id: str | None = None) -> StoreLock:
         """The named run lock (use as a context manager); see :mod:`staffing.store.lock`."""
+        self._check_writable()
         return StoreLock(self, name, timeout_seconds=timeout_seconds, run_id=run_id)
 
     def lock_holder(self, name: str = "reforecast") -> LockHolder | None:

@@ -88,4 +88,4 @@ def test_versions_and_accuracy_commands(tmp_path: Path, url: str, monkeypatch: p
     code, out, _ = _invoke("accuracy", "--queue", "a", "--by", "day")
     assert code == 0 and "2024-01-17" in out
     code, _, err = _invoke("versions", "list", "--store", "bogus://x")
-    assert code == 1 and "store" in err
+    assert code == 2 and "store" in err  # an unsupported backend is a configuration error (exit 2)
