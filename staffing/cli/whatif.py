@@ -92,7 +92,8 @@ def _from_config(config_path: Path, week_start: str | None, store_url: str | Non
         limit = roster_time_limit if roster_time_limit is not None else config.plan.time_limit_seconds
         if limit <= 0:
             raise InvalidArgumentError("--roster-time-limit", limit, "> 0 seconds")
-        roster = SiteRoster(tuple(read_agents(config.agents)), config.roster, week, limit, config.plan.solver)
+        roster = SiteRoster(tuple(read_agents(config.agents)), config.roster, week, limit, config.plan.solver,
+                            config.interval_minutes)
     targets = {q.name: q.targets.model_dump() for q in config.queues}
     return baseline.frame, baseline.source, targets, roster, float(config.interval_minutes)
 

@@ -228,6 +228,7 @@ def run_plan(
         solver=config.plan.solver,
         time_limit=time_limit_seconds or config.plan.time_limit_seconds,
         progress=say,
+        interval_minutes=config.interval_minutes,
     )
     say("projecting service")
     coverage = coverage_at(result.coverage, config.interval_minutes)

@@ -33,6 +33,7 @@ from staffing.roster.types import (
     RosterStatus,
     StageReport,
 )
+from staffing.tables import infer_table_interval_minutes
 
 Progress = Callable[[str], None]
 
@@ -40,11 +41,15 @@ Progress = Callable[[str], None]
 STAGE2_NEIGHBOUR_STEPS = 4
 
 
-def _interval_minutes(frame: pd.DataFrame) -> int:
-    starts = pd.to_datetime(frame["interval_start"]).sort_values().drop_duplicates()
-    if len(starts) < 2:
-        return 15
-    return max(1, int(starts.diff().dropna().min().total_seconds() // 60))
+def _interval_minutes(frame: pd.DataFrame, given: int | None) -> int:
+    """The requirement's interval length: as given by the caller (the plan carries it), else
+    read once from the data with the project's one rule."""
+    if given is not None:
+        return given
+    minutes = infer_table_interval_minutes(frame)
+    if minutes is None:
+        raise InvalidArgumentError("interval_minutes", None, "given when the requirement has fewer than two intervals")
+    return minutes
 
 
 def capacity_check(
@@ -129,6 +134,7 @@ def build_roster(
     solver: SolverName = "highs",
     time_limit: float = 60.0,
     progress: Progress | None = None,
+    interval_minutes: int | None = None,
 ) -> RosterResult:
     """Roster a week: choose shifts (stage 1), then assign named agents (stage 2).
 
@@ -154,6 +160,9 @@ def build_roster(
         (:func:`~staffing.roster.greedy.greedy_roster`) keeps every rule.
     progress
         Called with a short message as each stage starts and ends.
+    interval_minutes
+        The requirement's interval length (the plan's); default: read from the
+        requirement's timestamps with :func:`staffing.tables.infer_table_interval_minutes`.
 
     Returns
     -------
@@ -181,7 +190,7 @@ def build_roster(
     budget = Budget(time_limit)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
     inputs = roster_inputs(requirements, agents, rules, week_start, previous=prev, solver=solver,
-                           interval_minutes=_interval_minutes(requirements))
+                           interval_minutes=_interval_minutes(requirements, interval_minutes))
     week, grid = inputs.week, inputs.grid
     capacity = capacity_check(week, inputs.types, list(inputs.agents), inputs.mask, rules)
     say(f"capacity: {capacity.required_agent_hours:.0f} agent-hours required, contracts "

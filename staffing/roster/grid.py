@@ -119,7 +119,7 @@ def with_tail(grid: WeekGrid, tail_minutes: int) -> WeekGrid:
 
 
 def week_requirement(
-    frame: pd.DataFrame, week_start: pd.Timestamp, step_minutes: int
+    frame: pd.DataFrame, week_start: pd.Timestamp, step_minutes: int, interval_minutes: int
 ) -> np.ndarray:
     """Agents required per grid interval of the week (a coarser requirement is repeated).
 
@@ -134,8 +134,7 @@ def week_requirement(
     starts = starts.iloc[order]
     agents = frame["agents"].to_numpy(dtype=float)[order]
     offsets = ((starts - week_start).dt.total_seconds().to_numpy() / 60.0)
-    diffs = np.diff(offsets)
-    length = float(np.min(diffs[diffs > 0])) if np.any(diffs > 0) else float(step_minutes)
+    length = float(interval_minutes)
     if length % step_minutes:
         raise InvalidArgumentError("requirements interval", f"{length:g} min", f"a multiple of {step_minutes} min")
     required = np.zeros(n)
@@ -252,7 +251,7 @@ def model_grids(
     """The week's grid, the grid the models see (the week plus its tail, :func:`with_tail`)
     and the shift types, from a requirement frame on ``interval_minutes`` intervals."""
     step = grid_step_minutes(rules, interval_minutes)
-    required = week_requirement(requirements, week_start, step)
+    required = week_requirement(requirements, week_start, step, interval_minutes)
     weights, peak = interval_weights(required, rules)
     week = WeekGrid(week_start, step, required, previous_week_baseline(previous, week_start, step), weights, peak)
     types = build_shift_types(rules, step)

@@ -70,11 +70,12 @@ class SiteRoster:
     week_start: dt.date
     time_limit_seconds: float
     solver: str = "highs"
+    interval_minutes: int | None = None
 
     def __call__(self, scenario: Scenario, requirement: pd.DataFrame) -> pd.DataFrame:
         result = build_roster(roster_requirement(requirement), list(self.agents), self.rules,
                               pd.Timestamp(self.week_start), solver=self.solver,  # type: ignore[arg-type]
-                              time_limit=self.time_limit_seconds)
+                              time_limit=self.time_limit_seconds, interval_minutes=self.interval_minutes)
         coverage = result.coverage[["interval_start", "scheduled"]]
         times = requirement["interval_start"]
         if getattr(times.dt, "tz", None) is not None:  # the roster works on wall time
