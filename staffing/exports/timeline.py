@@ -47,6 +47,7 @@ __all__ = [
     "clock_label",
     "timeline_days",
     "timeline_frame",
+    "wall_hours",
 ]
 
 #: Cell states of :attr:`DayTimeline.cells`.
@@ -108,12 +109,17 @@ class DayTimeline:
     @property
     def own_intervals(self) -> pd.DataFrame:
         """The intervals of the calendar day itself (not the next morning a night shift reaches)."""
-        return self.intervals[self.intervals.index.normalize() == self.day]
+        return self.intervals[pd.DatetimeIndex(self.intervals.index).normalize() == self.day]
 
     @property
     def short_agent_hours(self) -> float:
         """Agent-hours short over the calendar day (``sum(short) x interval``)."""
         return float(self.own_intervals["short"].fillna(0.0).sum()) * self.interval_minutes / 60.0
+
+
+def wall_hours(stamp: pd.Timestamp, day: pd.Timestamp) -> float:
+    """Axis position of ``stamp``: wall-clock hours since ``day``'s midnight (naive difference)."""
+    return float((pd.Timestamp(stamp) - day) / _HOUR)
 
 
 def clock_label(hours: float) -> str:
@@ -137,7 +143,7 @@ def _axis(day: pd.Timestamp, end_hours: float, minutes: int, timezone: str | Non
     if timezone is not None and len(stamps):
         # Keep only wall times that exist in the zone (a spring change skips an hour).
         localised = stamps.tz_localize(timezone, ambiguous=np.ones(len(stamps), dtype=bool), nonexistent="NaT")
-        stamps = stamps[~localised.isna()]
+        stamps = stamps[np.asarray(localised.notna())]
     return stamps
 
 
@@ -236,8 +242,8 @@ def timeline_frame(plan: Plan, day: pd.Timestamp | str) -> DayTimeline:
         first_intervals.append(axis[on.argmax()] if on.any() else None)
 
     shift_frame = pd.DataFrame(
-        [(s.agent_id, s.start, s.end, s.paid_minutes, s.breaks, (s.start - day) / _HOUR, (s.end - day) / _HOUR,
-          first, f"{clock_label((s.start - day) / _HOUR)}-{clock_label((s.end - day) / _HOUR)}")
+        [(s.agent_id, s.start, s.end, s.paid_minutes, s.breaks, wall_hours(s.start, day), wall_hours(s.end, day),
+          first, f"{clock_label(wall_hours(s.start, day))}-{clock_label(wall_hours(s.end, day))}")
          for s, first in zip(shifts, first_intervals, strict=True)],
         columns=list(SHIFT_COLUMNS),
     )

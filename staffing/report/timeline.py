@@ -21,9 +21,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from staffing.exports.timeline import BREAK_COLOUR, WORK_COLOUR, DayTimeline, clock_label
+from staffing.exports.timeline import (
+    BREAK_COLOUR,
+    WORK_COLOUR,
+    DayTimeline,
+    clock_label,
+    wall_hours,
+)
 
-__all__ = ["timeline_chart"]
+__all__ = ["timeline_chart", "timeline_headline"]
 
 SHORT_RED, OK_BLUE, TARGET_GREY, SL_GREEN = "#D62728", "#4C78A8", "#555555", "#2CA02C"
 #: Pixels per agent row and per lower panel (the figure's height follows the head count).
@@ -54,16 +60,18 @@ def _custom(*columns: object) -> np.ndarray:
 
 def _rota_traces(tl: DayTimeline) -> list[go.Bar]:
     shifts = tl.shifts
-    hover = [f"<b>{r.agent_id}</b> {r.label}<br>paid {r.paid_minutes / 60:.2f} h"
-             + ("<br>breaks " + ", ".join(f"{clock_label((s - tl.day) / pd.Timedelta(hours=1))}-"
-                                          f"{clock_label((e - tl.day) / pd.Timedelta(hours=1))}" for s, e in r.breaks)
-                if r.breaks else "")
-             for r in shifts.itertuples()]
+    hover: list[str] = []
+    rows: list[tuple[str, float, float]] = []  # (agent, start, end) of every break, axis hours
+    for rec in shifts.to_dict("records"):
+        spans = [(wall_hours(s, tl.day), wall_hours(e, tl.day)) for s, e in rec["breaks"]]
+        rows.extend((str(rec["agent_id"]), s, e) for s, e in spans)
+        text = f"<b>{rec['agent_id']}</b> {rec['label']}<br>paid {float(rec['paid_minutes']) / 60:.2f} h"
+        if spans:
+            text += "<br>breaks " + ", ".join(f"{clock_label(s)}-{clock_label(e)}" for s, e in spans)
+        hover.append(text)
     bars = go.Bar(name="shift", orientation="h", y=shifts["agent_id"], base=shifts["start_hours"],
                   x=shifts["end_hours"] - shifts["start_hours"], width=0.8, marker_color=WORK_COLOUR,
                   hovertext=hover, hoverinfo="text", legendgroup="rota")
-    rows = [(r.agent_id, (s - tl.day) / pd.Timedelta(hours=1), (e - tl.day) / pd.Timedelta(hours=1))
-            for r in shifts.itertuples() for s, e in r.breaks]
     breaks = go.Bar(name="break", orientation="h", y=[a for a, _, _ in rows], base=[s for _, s, _ in rows],
                     x=[e - s for _, s, e in rows], width=0.5, marker_color=BREAK_COLOUR,
                     marker_line={"color": "#8A6D00", "width": 0.5},
@@ -156,8 +164,9 @@ def timeline_headline(tl: DayTimeline) -> str:
     text = (f"{n_short} interval{'s' if n_short != 1 else ''} short, {tl.short_agent_hours:.2f} agent-hours"
             if n_short else "no interval short")
     if tl.has_service and own["service_level"].notna().any():
-        worst = own["service_level"].idxmin()
+        sl = own["service_level"]
+        worst = pd.DatetimeIndex(own.index)[int(np.nanargmin(sl.to_numpy(dtype=float)))]
         below = int(own["below_target"].sum())
-        text += (f"; lowest projected SL {own.at[worst, 'service_level'] * 100:.1f} % at {worst:%H:%M}"
+        text += (f"; lowest projected SL {float(sl.min()) * 100:.1f} % at {worst:%H:%M}"
                  f", {below} interval{'s' if below != 1 else ''} below target")
     return text
