@@ -8,6 +8,13 @@ Sheets (each with a frozen header row and sized columns):
 * ``Coverage`` - time of day x day heatmap of ``gap = scheduled - required`` (agents):
   red when short (under > 0), amber when at least one whole agent over, green otherwise
   (see :mod:`staffing.exports.coverage`). Frozen at B2.
+* ``Timeline`` - one block per day (:func:`staffing.exports.timeline.timeline_frame`):
+  agents as rows (by shift start), the day's wall-clock intervals as columns, a cell
+  filled blue when the agent works that interval and yellow for a break, the first cell
+  of a shift labelled with its start time; beneath each block the rows ``required``,
+  ``scheduled``, ``short`` (red when > 0) and ``projected SL`` (red when a queue with
+  calls is below its target). Columns run past 24:00 when a night shift does; a time
+  the day does not have (the hour skipped by a spring DST change) is grey. Frozen at C2.
 * ``Coverage detail`` - coverage.csv per interval with its status.
 * ``Agents`` - the per-agent ledger (agents.csv; or hours and shifts from the roster).
 * ``Summary`` - plan metadata, week totals and summary.json, as ``item, value`` rows.
@@ -32,10 +39,26 @@ from staffing.exports.coverage import (
 )
 from staffing.exports.rota import flat_rota, rota_grid
 from staffing.exports.summary import summary_rows
+from staffing.exports.timeline import (
+    BREAK,
+    BREAK_COLOUR,
+    OFF,
+    WORK,
+    WORK_COLOUR,
+    DayTimeline,
+    clock_label,
+    timeline_days,
+    timeline_frame,
+    wall_hours,
+)
 from staffing.planning.model import Plan
 
-SHEETS = ("Rota", "Shifts", "Coverage", "Coverage detail", "Agents", "Summary")
+SHEETS = ("Rota", "Shifts", "Coverage", "Timeline", "Coverage detail", "Agents", "Summary")
 RED, AMBER, GREEN = "#F4B6B6", "#FFD98A", "#B9E4BE"
+#: Fill of a wall-clock time a day does not have (the hour a spring DST change skips).
+MISSING_GREY = "#D9D9D9"
+#: Rows under each day's agents on the Timeline sheet.
+TIMELINE_ROWS = ("required", "scheduled", "short", "projected SL")
 _STATUS_TEXT = {-1: "under", 0: "ok", 1: "over"}
 
 
@@ -135,6 +158,85 @@ def _coverage_sheet(wb: Workbook, plan: Plan, header: Any) -> None:
     ws.freeze_panes(1, 1)
 
 
+def _offset(tl: DayTimeline) -> list[int]:
+    """Minutes from the day's midnight (wall clock) of each interval of ``tl``."""
+    return [round(wall_hours(t, tl.day) * 60) for t in pd.DatetimeIndex(tl.cells.columns)]
+
+
+def _timeline_sheet(wb: Workbook, plan: Plan, header: Any) -> None:
+    ws = wb.add_worksheet("Timeline")
+    days = [timeline_frame(plan, day) for day in timeline_days(plan)]
+    step = plan.meta.interval_minutes
+    # One column per wall-clock offset any day has, so every day's block lines up under
+    # the same header (a night shift's day adds columns past 24:00).
+    span = max([24 * 60, *(round(tl.end_hours * 60) for tl in days)])
+    offsets = list(range(0, span, step))
+    column = {m: 2 + i for i, m in enumerate(offsets)}
+    rotated = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "rotation": 90, "align": "center",
+                             "font_size": 8})
+    ws.write(0, 0, "Agent", header)
+    ws.write(0, 1, "Shift", header)
+    for m in offsets:
+        ws.write(0, column[m], clock_label(m / 60), rotated)
+    ws.set_row(0, 62)
+    day_fmt = wb.add_format({"bold": True, "bg_color": "#EEF1F5", "top": 1})
+    label = {"font_size": 7, "valign": "top"}
+    state_fmt = {WORK: wb.add_format({"bg_color": WORK_COLOUR}), BREAK: wb.add_format({"bg_color": BREAK_COLOUR})}
+    start_fmt = {WORK: wb.add_format({"bg_color": WORK_COLOUR, **label}),
+                 BREAK: wb.add_format({"bg_color": BREAK_COLOUR, **label})}
+    missing = wb.add_format({"bg_color": MISSING_GREY})
+    num = {"required": wb.add_format({"num_format": "0.0", "font_size": 8}),
+           "scheduled": wb.add_format({"num_format": "0", "font_size": 8}),
+           "short": wb.add_format({"num_format": "0.0", "font_size": 8}),
+           "projected SL": wb.add_format({"num_format": "0%", "font_size": 8})}
+    red = {"short": wb.add_format({"num_format": "0.0", "font_size": 8, "bg_color": RED}),
+           "projected SL": wb.add_format({"num_format": "0%", "font_size": 8, "bg_color": RED})}
+    row_label = wb.add_format({"italic": True})
+    row = 1
+    for tl in days:
+        ws.write(row, 0, f"{tl.day:%a %Y-%m-%d}", day_fmt)
+        ws.write(row, 1, f"{tl.short_agent_hours:.2f} agent-hours short", day_fmt)
+        row += 1
+        own = _offset(tl)
+        # Wall-clock times inside the day's axis that the day lacks (spring DST change).
+        gaps = [m for m in offsets if m < tl.end_hours * 60 and m not in set(own)]
+        shifts = tl.shifts.groupby("agent_id", sort=False)
+        for agent, states in zip(tl.cells.index, tl.cells.to_numpy(), strict=True):
+            mine = shifts.get_group(agent)
+            ws.write_string(row, 0, str(agent))
+            ws.write_string(row, 1, "; ".join(mine["label"]))
+            firsts = {pd.Timestamp(t): clock_label(wall_hours(s, tl.day))
+                      for t, s in zip(mine["first_interval"], mine["start"], strict=True) if pd.notna(t)}
+            for stamp, m, state in zip(pd.DatetimeIndex(tl.cells.columns), own, states.tolist(), strict=True):
+                if state == OFF:
+                    continue
+                if stamp in firsts:
+                    ws.write_string(row, column[m], firsts[stamp], start_fmt[state])
+                else:
+                    ws.write_blank(row, column[m], None, state_fmt[state])
+            for m in gaps:
+                ws.write_blank(row, column[m], None, missing)
+            row += 1
+        values = {"required": tl.intervals["required"], "scheduled": tl.intervals["scheduled"],
+                  "short": tl.intervals["short"], "projected SL": tl.intervals["service_level"]}
+        flags = {"short": tl.intervals["short"].fillna(0.0) > 0, "projected SL": tl.intervals["below_target"]}
+        for name in TIMELINE_ROWS:
+            ws.write_string(row, 0, name, row_label)
+            if name == "projected SL" and not tl.has_service:
+                ws.write_string(row, 1, "not in the plan", row_label)
+            for m, value, flag in zip(own, values[name].tolist(),
+                                      flags.get(name, pd.Series(False, index=tl.intervals.index)).tolist(),
+                                      strict=True):
+                if math.isfinite(value):
+                    ws.write_number(row, column[m], round(float(value), 4), red[name] if flag else num[name])
+            row += 1
+        row += 1
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 17)
+    ws.set_column(2, 1 + len(offsets), 3.6 if step < 60 else 5.0)
+    ws.freeze_panes(1, 2)
+
+
 def build_workbook(plan: Plan) -> bytes:
     """Build the workbook described in this module and return the ``.xlsx`` bytes."""
     buffer = io.BytesIO()
@@ -153,6 +255,7 @@ def build_workbook(plan: Plan) -> bytes:
     ws.freeze_panes(1, 1)
 
     _coverage_sheet(wb, plan, header)
+    _timeline_sheet(wb, plan, header)
 
     ws = wb.add_worksheet("Coverage detail")
     detail = plan.coverage.assign(status=coverage_status(plan.coverage).map(_STATUS_TEXT))

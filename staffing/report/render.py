@@ -23,6 +23,7 @@ from staffing import __version__
 from staffing.errors import DataError, DataIssue
 from staffing.exports.coverage import coverage_grid
 from staffing.exports.summary import PlanTotals, plan_totals
+from staffing.exports.timeline import timeline_days, timeline_frame
 from staffing.report import charts
 from staffing.report.inputs import ReportInputs
 from staffing.report.kpis import (
@@ -33,6 +34,7 @@ from staffing.report.kpis import (
     volume_surprises,
     volume_table,
 )
+from staffing.report.timeline import timeline_chart, timeline_headline
 
 #: Columns a scenario summary must have (see :func:`render_scenarios`).
 SCENARIO_COLUMNS = ("scenario", "agent_hours", "service_level")
@@ -44,6 +46,16 @@ class Chart:
 
     id: str
     html: str
+
+
+@dataclass(frozen=True)
+class TimelineTab:
+    """One day of the rota timeline section: tab label, headline and chart."""
+
+    label: str
+    headline: str
+    short: bool
+    chart: Chart
 
 
 def _chart(fig: go.Figure, name: str) -> Chart:
@@ -115,7 +127,7 @@ def render_report(inputs: ReportInputs) -> str:
     """Render the weekly report (one self-contained HTML page).
 
     Sections: overview, volume and AHT vs forecast vs last week, service per day, coverage
-    heatmap, forecast accuracy, missed peaks, next week's plan, formulas. Sections without
+    heatmap, the rota timeline (one chart per day, chosen by tabs), forecast accuracy, missed peaks, next week's plan, formulas. Sections without
     data say so instead of disappearing.
     """
     plan = inputs.plan
@@ -149,6 +161,12 @@ def render_report(inputs: ReportInputs) -> str:
             service = None
 
     heatmap = add(charts.coverage_heatmap(coverage_grid(plan.coverage)), "coverage")
+    timeline_tabs = []
+    for day in timeline_days(plan):
+        tl = timeline_frame(plan, day)
+        timeline_tabs.append(TimelineTab(label=f"{day:%a %d %b}", headline=timeline_headline(tl),
+                                         short=tl.short_agent_hours > 0,
+                                         chart=add(timeline_chart(tl), f"timeline-{day:%Y-%m-%d}")))
     accuracy, accuracy_source = _accuracy(inputs)
     accuracy_charts = [add(charts.accuracy_chart(accuracy), "accuracy")] if accuracy is not None else []
     peaks = missed_peaks(plan.coverage, plan.meta.interval_minutes, inputs.actuals)
@@ -175,6 +193,7 @@ def render_report(inputs: ReportInputs) -> str:
         title=title, version=__version__, plotly_js=plotly_js(), meta=plan.meta, totals=totals,
         volume=volume, volume_charts=volume_charts, has_actuals=inputs.actuals is not None,
         service=service, service_charts=service_charts, heatmap=heatmap,
+        timeline_tabs=timeline_tabs, has_projected_service=plan.service is not None,
         accuracy=accuracy, accuracy_source=accuracy_source, accuracy_charts=accuracy_charts,
         peaks=peaks, surprises=surprises, evaluation=evaluation, evaluation_charts=evaluation_charts,
         evaluation_outcome=evaluation_outcome, next_plan=inputs.next_plan, next_totals=next_totals, next_charts=next_charts,

@@ -16,7 +16,20 @@ from staffing.report import ReportInputs, render_report, render_scenarios
 
 pytestmark = pytest.mark.browser
 
-EXPECTED_CHARTS = {f"chart-{n}" for n in ("volume", "aht", "intraday", "service", "coverage", "accuracy", "next-week")}
+EXPECTED_CHARTS = {f"chart-{n}" for n in ("volume", "aht", "intraday", "service", "coverage", "accuracy", "next-week",
+                                          # one rota timeline per fixture day (Sat 28, Sun 29 March)
+                                          "timeline-2026-03-28", "timeline-2026-03-29")}
+# Clicks Sunday's tab once the page has loaded and reports (as a console error, which the
+# harness collects) a tab switch that did not show Sunday's panel or hide Saturday's.
+_CLICK_SUNDAY = """<script>
+window.addEventListener("load", function () {
+  document.querySelector('#timeline .tab[data-panel="chart-timeline-2026-03-29-panel"]').click();
+  var sun = document.getElementById("chart-timeline-2026-03-29-panel");
+  var sat = document.getElementById("chart-timeline-2026-03-28-panel");
+  if (sun.classList.contains("hidden") || !sat.classList.contains("hidden")) { console.error("tab did not switch"); }
+  if (sun.querySelector(".main-svg").getBoundingClientRect().width < 500) { console.error("Sunday chart too narrow"); }
+});
+</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +50,14 @@ def test_weekly_report_renders_in_chromium(chromium: str, tmp_path: Path) -> Non
     assert result.remote_requests == []
     assert set(result.charts) == EXPECTED_CHARTS
     assert all(div and svg for div, svg in result.charts.values()), result.charts
+
+
+def test_timeline_tabs_switch_days_in_chromium(chromium: str, tmp_path: Path) -> None:
+    plan = read_plan(write_plan(tmp_path / "plan"))
+    html = render_report(ReportInputs(plan=plan)).replace("</body>", _CLICK_SUNDAY + "</body>")
+    result = load_page(write_html(html, tmp_path / "report.html"))
+    assert result.errors == []
+    assert result.charts["chart-timeline-2026-03-29"] == (True, True)
 
 
 def test_scenario_page_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
