@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +31,12 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
         raise ValueError("record_plan needs a plan made by run_plan (forecast and requirements)")
     end_of_history = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=plan.interval_minutes)
     queue = str(history["queue"].iloc[0]) if "queue" in history.columns else config.queues[0].name
+    forecast = plan.forecast
+    zone = getattr(history["interval_start"].dt, "tz", None)
+    if zone is not None:
+        forecast = _zoned(forecast, zone)
     recorded = record_forecast(
-        store, plan.forecast, history_end=end_of_history, interval_minutes=plan.interval_minutes,
+        store, forecast, history_end=end_of_history, interval_minutes=plan.interval_minutes,
         model_name=plan.meta.forecast_model or "", model_params=config.forecast.model_dump(mode="json"),
         publish=config.plan.publish_forecast, queue=queue, run_id=run_id,
     )
@@ -45,3 +50,17 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
         run_id=run_id,
     )
     return ids
+
+
+def _zoned(frame: pd.DataFrame, zone: dt.tzinfo) -> pd.DataFrame:
+    """The plan's naive local forecast back on the time line of ``zone``.
+
+    The rows of each queue are in time order (as the forecast made them), so the
+    fall-back hour's two occurrences are told apart by their order (``ambiguous="infer"``).
+    """
+    parts = frame.groupby("queue", sort=False) if "queue" in frame.columns else [(None, frame)]
+    out = []
+    for _, part in parts:
+        times = pd.DatetimeIndex(part["interval_start"]).tz_localize(zone, ambiguous="infer")
+        out.append(part.assign(interval_start=times))
+    return pd.concat(out).sort_index()

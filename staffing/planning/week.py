@@ -44,6 +44,11 @@ def default_week_start(history: pd.DataFrame, config: Config) -> dt.date:
     return first_week_start(last.date(), config.plan.week_starts_on)
 
 
+def _local(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``interval_start`` as naive local wall time."""
+    return frame.assign(interval_start=_wall(frame["interval_start"]))
+
+
 def _wall(values: pd.Series) -> pd.Series:
     return values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
 
@@ -246,8 +251,11 @@ def run_plan(
                              lower_bound=round(result.lower_bound, 4),
                              coverage_objective=round(result.coverage_objective, 4)),
     )
+    # The plan model holds naive local wall time (as its files do), so a plan simulated in
+    # memory lines its forecast up with the roster's coverage exactly as one read from disk.
     return Plan(meta=meta, roster=result.roster, coverage=coverage, agents=result.agents,
-                summary=roster_summary(result), forecast=frame, requirements=requirements, service=service,
+                summary=roster_summary(result), forecast=_local(frame), requirements=_local(requirements),
+                service=_local(service),
                 days=days, peak_misses=misses, roster_result=result)
 
 

@@ -14,7 +14,7 @@ from staffing.config import Config
 from staffing.errors import InvalidArgumentError
 from staffing.ingest.synthetic import SyntheticSettings, synthetic_history
 from staffing.io.plan import read_plan, write_plan
-from staffing.planning.evaluation import EvaluationSettings, evaluate_plan
+from staffing.planning.evaluation import EvaluationSettings, evaluate_plan, simulate_plan
 from staffing.planning.model import Plan, PlanMeta
 from staffing.planning.week import run_plan
 from staffing.queueing.requirements import ServiceTargets
@@ -86,6 +86,14 @@ def test_run_plan_round_trips_through_the_plan_directory(tmp_path: Path) -> None
     assert (back.roster["shift_start"].to_numpy() == plan.roster["shift_start"].to_numpy()).all()
     assert [len(b) for b in back.roster["breaks"]] == [len(b) for b in plan.roster["breaks"]]
     assert back.roster_result is None and plan.roster_result is not None
+    # Simulated in memory, the plan lines its forecast up with its coverage exactly as the
+    # plan read from disk does: every forecast call reaches the simulation (a tz-aware
+    # forecast against naive coverage once gave 0 calls and a simulated SL of 100%).
+    assert plan.forecast is not None
+    _, in_memory = simulate_plan(plan, replications=2)
+    _, from_disk = simulate_plan(back, replications=2)
+    assert in_memory.intervals["forecast_calls"].sum() == pytest.approx(float(plan.forecast["calls"].sum()), rel=1e-9)
+    pd.testing.assert_frame_equal(in_memory.days, from_disk.days, check_exact=False, rtol=1e-6)
 
 
 STARTS = pd.date_range("2026-03-02 08:00", periods=8, freq="15min")
