@@ -172,7 +172,11 @@ def service_curves(
     weekly = rows.assign(queue=names.to_numpy()).groupby("queue")["calls"].sum()
     main = queue_targets[str(weekly.idxmax())] if len(weekly) else targets_of("")
     total = float(mu.sum())
-    target_sl = float(per["target_w"].sum() / total) if total > 0 else main.target_sl
+    levels = {t.target_sl for t in queue_targets.values()}
+    if len(levels) == 1 or total <= 0:
+        target_sl = levels.pop() if len(levels) == 1 else main.target_sl
+    else:
+        target_sl = float(per["target_w"].sum() / total)
     curve = service_curve(mu, pooled_aht, main.answer_seconds, interval_minutes, main.model,
                           main.patience_seconds, shrinkage=shrinkage, dispersion_alpha=alpha,
                           risk_level=risk_level)
