@@ -27,7 +27,7 @@ from staffing.queueing.erlang_c import service_level
 from staffing.queueing.staffing_search import Model
 
 #: Gauss-Legendre nodes of the expectation over the arrival rate (see
-#: :func:`expected_answered_within`; 24 nodes: below 1e-6 relative error on realistic intervals).
+#: :func:`expected_answered_within`; 24 nodes: below 3e-9 relative error for alpha in [0.005, 1]).
 DEFAULT_NODES = 24
 #: Probability left out in each tail of the arrival-rate distribution by the quadrature.
 TAIL = 1e-12
@@ -177,9 +177,11 @@ def expected_answered_within(
     quantiles of the gamma. The Erlang C integrand has a kink at ``Lambda* = n / c``
     (service drops to 0 as the load reaches ``n``) and is 0 beyond, so its rule runs on
     ``[q_lo, min(q_hi, Lambda*)]``: the integrand is smooth on every rule's range and
-    the rule converges geometrically (with 24 nodes the relative error against a direct
-    adaptive integration is below 1e-6 for shapes ``k >= 2``, i.e. ``alpha <= 0.5``).
-    Very dispersed forecasts (``k < 1``, a pole of the density at 0) converge slower.
+    the rule converges geometrically: against adaptive integration (``scipy.integrate.quad``)
+    of the same integral, 24 nodes are within 3e-9 relative for ``alpha`` in
+    [0.005, 1] (9 nodes: 5e-2, 16 nodes: 9e-5, as the range spans +-7 standard
+    deviations). Very dispersed forecasts (``alpha >= 2``, shape ``k <= 1/2``: a pole of
+    the density at 0) converge slower: about 1e-4 x calls absolute with 24 nodes.
     """
     n = _f(agents_on_phone)
     mu = np.maximum(_f(calls), 0.0)
