@@ -98,6 +98,16 @@ class PlanConfig(_Strict):
     peak_quantile
         Intervals whose requirement is at or above this quantile of the week count as
         peak intervals in the summary.
+    uncertainty
+        What the roster's service curves (used when ``roster.objective_mode`` is not
+        ``coverage``) average over: ``forecast``, the forecast's own negative-binomial
+        distribution of the calls (the calibrated dispersion behind the prediction
+        intervals); ``none``, the point forecast as if it were certain.
+    risk_level
+        Optional probability in (0, 1): build the service curves at this quantile of the
+        calls' arrival rate instead of the expectation over it (``0.8``: plan for an
+        interval busier than 4 in 5 of its forecast outcomes). Needs ``uncertainty:
+        forecast`` to differ from the point forecast.
     """
 
     week_starts_on: Weekday = "monday"
@@ -106,6 +116,8 @@ class PlanConfig(_Strict):
     publish_forecast: bool = True
     simulation_replications: int = Field(default=0, ge=0, le=1000)
     peak_quantile: float = Field(default=0.8, ge=0, lt=1)
+    uncertainty: Literal["none", "forecast"] = "forecast"
+    risk_level: float | None = Field(default=None, gt=0, lt=1)
 
 
 class Config(_Strict):

@@ -14,12 +14,22 @@ the head count is shared in proportion to each queue's requirement in that inter
 (agents are assumed to take every queue's calls). A day's service level is the
 fraction of that day's forecast calls answered within the target time, i.e. the
 call-weighted mean of the interval service levels; likewise ASA and abandonment.
+
+Service curves
+--------------
+When the roster maximises service (``roster.objective_mode`` other than ``coverage``) it
+gets, per interval, the concave piecewise-linear expected calls answered within target
+as a function of scheduled head count (:func:`service_curves`, built with
+:func:`staffing.queueing.service_curve.service_curve`), averaged over the forecast's own
+negative-binomial distribution (``plan.uncertainty: forecast``) or at a quantile of the
+arrival rate (``plan.risk_level``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +39,12 @@ from staffing.config import Config, first_week_start
 from staffing.errors import InvalidArgumentError
 from staffing.forecast import forecast
 from staffing.forecast.api import ForecastOutput
+from staffing.forecast.intervals import Dispersion
 from staffing.planning.model import DAY_COLUMNS, Plan, PlanMeta, RosterFigures
 from staffing.queueing.requirements import ServiceTargets, interval_requirements, service_figures
+from staffing.queueing.service_curve import service_curve
 from staffing.roster import build_roster
+from staffing.roster.service import ServiceCurves
 from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract
 from staffing.tables import COVERAGE_COLUMNS
@@ -70,6 +83,124 @@ def roster_requirement(requirements: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"interval_start": _wall(requirements["interval_start"]), "agents": requirements["agents"]})
     # On a fall-back night a wall time occurs twice; the roster grid has it once.
     return frame.groupby("interval_start", sort=True)["agents"].sum().reset_index()
+
+
+def service_curves(
+    forecast_frame: pd.DataFrame,
+    targets: ServiceTargets | Callable[[str], ServiceTargets],
+    interval_minutes: int,
+    dispersion: Dispersion | Mapping[str, Dispersion] | None = None,
+    *,
+    risk_level: float | None = None,
+) -> ServiceCurves:
+    """The week's service curves for the roster, on the roster's intervals.
+
+    Parameters
+    ----------
+    forecast_frame
+        The forecast table (``interval_start``, ``calls``, ``aht_seconds``, optional
+        ``queue``).
+    targets
+        The targets, or the targets of a queue by name (``lambda q: config.queue(q).targets``).
+    interval_minutes
+        The plan's interval.
+    dispersion
+        The forecast's calibrated dispersion (one for all queues, or per queue name, as in
+        :attr:`ForecastOutput.queues`); ``None``: the forecast is taken as certain.
+    risk_level
+        ``None``: expected service over the arrival rate; a probability ``q``: service at
+        the rate's ``q`` quantile (see :func:`~staffing.queueing.service_curve.service_curve`).
+
+    Returns
+    -------
+    ServiceCurves
+        One row per naive local wall-time interval, sorted, like :func:`roster_requirement`
+        (a fall-back hour that occurs twice is one interval with the calls of both).
+
+    Notes
+    -----
+    The arrival rate of an interval is ``Gamma(1/alpha, alpha mu)`` with ``alpha`` the
+    dispersion of the 80% prediction interval (the bulk of the distribution, which the
+    expectation weighs most; :mod:`staffing.forecast.intervals`).
+
+    Several queues share the scheduled head count (as in :func:`project_service`, every
+    agent takes every queue's calls), so the curve is that of the *pooled* queue: the
+    summed calls, the call-weighted AHT and shrinkage, and the answer time, model and
+    patience of the queue with the most calls in the week; the curve's ``target_sl``
+    is the call-weighted mean of the queues' targets (the global service level that meets
+    each on average). Pooling heterogeneous queues into one M/M/n is optimistic (it
+    ignores that a call waits for an agent of its own skill and the queues' different
+    AHT distributions); the multi-skill curve is a later issue. The pooled rate's
+    relative error assumes the queues' forecast errors move together (comonotone:
+    ``sqrt(alpha) mu = sum_q sqrt(alpha_q) mu_q``), the cautious choice, as a day-level
+    surprise (weather, an outage, a mailing) usually hits every queue.
+    """
+    frame = forecast_frame if "queue" in forecast_frame.columns else forecast_frame.assign(queue="")
+    names = frame["queue"].astype(str)
+    single = "queue" not in forecast_frame.columns
+
+    def targets_of(name: str) -> ServiceTargets:
+        return targets if isinstance(targets, ServiceTargets) else targets(name)
+
+    def alpha_of(name: str) -> float:
+        if dispersion is None:
+            return 0.0
+        if isinstance(dispersion, Dispersion):
+            return float(dispersion.alpha80)
+        if single and len(dispersion) == 1:
+            return float(next(iter(dispersion.values())).alpha80)
+        found = dispersion.get(name)
+        return float(found.alpha80) if found is not None else 0.0
+
+    queue_targets = {q: targets_of(q) for q in names.unique()}
+    calls = frame["calls"].to_numpy(dtype=float)
+    aht = frame["aht_seconds"].to_numpy(dtype=float)
+    aht = np.where(aht > 0, aht, 1.0)  # NaN only on closed intervals or without handle time
+    rows = pd.DataFrame({
+        "wall": _wall(frame["interval_start"]).to_numpy(),
+        "calls": calls,
+        "work": calls * aht,
+        "sd": np.sqrt(names.map(alpha_of).to_numpy(dtype=float)) * calls,
+        "shrink_w": calls * names.map(lambda q: queue_targets[q].shrinkage).to_numpy(dtype=float),
+        "shrink": names.map(lambda q: queue_targets[q].shrinkage).to_numpy(dtype=float),
+        "target_w": calls * names.map(lambda q: queue_targets[q].target_sl).to_numpy(dtype=float),
+    })
+    per = rows.groupby("wall", sort=True).agg(
+        calls=("calls", "sum"), work=("work", "sum"), sd=("sd", "sum"), shrink_w=("shrink_w", "sum"),
+        shrink=("shrink", "mean"), target_w=("target_w", "sum"))
+    mu = per["calls"].to_numpy(dtype=float)
+    busy = mu > 0
+    safe = np.where(busy, mu, 1.0)
+    pooled_aht = np.where(busy, per["work"].to_numpy() / safe, 1.0)
+    alpha = np.where(busy, (per["sd"].to_numpy() / safe) ** 2, 0.0)
+    shrinkage = np.where(busy, per["shrink_w"].to_numpy() / safe, per["shrink"].to_numpy())
+    weekly = rows.assign(queue=names.to_numpy()).groupby("queue")["calls"].sum()
+    main = queue_targets[str(weekly.idxmax())] if len(weekly) else targets_of("")
+    total = float(mu.sum())
+    levels = {t.target_sl for t in queue_targets.values()}
+    if len(levels) == 1 or total <= 0:
+        target_sl = levels.pop() if len(levels) == 1 else main.target_sl
+    else:
+        target_sl = float(per["target_w"].sum() / total)
+    curve = service_curve(mu, pooled_aht, main.answer_seconds, interval_minutes, main.model,
+                          main.patience_seconds, shrinkage=shrinkage, dispersion_alpha=alpha,
+                          risk_level=risk_level)
+    return ServiceCurves(
+        interval_starts=pd.DatetimeIndex(per.index),
+        interval_minutes=int(interval_minutes),
+        agents=curve.agents_head,
+        answered=curve.answered,
+        calls=curve.calls,
+        target_sl=target_sl,
+    )
+
+
+def plan_service_curves(output: ForecastOutput, config: Config) -> ServiceCurves:
+    """:func:`service_curves` of a forecast under the config's ``plan.uncertainty`` and ``plan.risk_level``."""
+    dispersion = ({q.queue: q.dispersion for q in output.queues} if config.plan.uncertainty == "forecast"
+                  else None)
+    return service_curves(output.frame, lambda q: config.queue(q).targets, config.interval_minutes,
+                          dispersion, risk_level=config.plan.risk_level)
 
 
 def project_service(
@@ -223,6 +354,13 @@ def run_plan(
     frame = output.frame
     say("computing requirements")
     requirements = week_requirements(frame, config)
+    # TODO(merge): read config.roster.objective_mode directly once the roster's service
+    # objective lands (the field does not exist on this branch; "coverage" keeps today's roster).
+    objective_mode = getattr(config.roster, "objective_mode", "coverage")
+    service_kwargs: dict[str, Any] = {}
+    if objective_mode != "coverage":
+        say("building service curves")
+        service_kwargs["service"] = plan_service_curves(output, config)
     say("rostering")
     result = build_roster(
         roster_requirement(requirements),
@@ -234,6 +372,7 @@ def run_plan(
         time_limit=time_limit_seconds or config.plan.time_limit_seconds,
         progress=say,
         interval_minutes=config.interval_minutes,
+        **service_kwargs,
     )
     say("projecting service")
     coverage = coverage_at(result.coverage, config.interval_minutes)
