@@ -159,10 +159,18 @@ def build_roster(
     Returns
     -------
     RosterResult
-        ``status`` is ``RULES_BENT`` (with ``bent_rules``) when rules could not all hold.
+        ``status`` is ``RULES_BENT`` (with ``bent_rules``) when rules could not all hold,
+        ``UNDERSTAFFED`` when the team cannot cover the requirement (the shortfall in
+        ``capacity``), see :class:`~staffing.roster.types.RosterStatus`. An agent whose
+        ``min_hours`` is out of reach (e.g. unavailable all week) is rostered for what
+        they can work and reported as a bent ``hours_min`` rule naming the reason.
 
     Raises
     ------
+    InvalidArgumentError
+        ``requirements`` without ``interval_start``/``agents`` or with an ``agents`` value
+        that is not a finite number >= 0 (the first such interval is named); bad agents,
+        ``week_start`` or ``time_limit``.
     SolverError
         When even the elastic model finds no roster within the time limit.
 
