@@ -22,6 +22,7 @@ from staffing.planning.evaluation import Evaluation, simulate_plan
 from staffing.planning.model import Plan
 from staffing.planning.record import record_plan
 from staffing.planning.week import run_plan, understaffed_stretches
+from staffing.roster.summary import capacity_lines
 
 
 def _provenance(plan: Plan, run_id: str, version_ids: list[int], config_path: Path) -> Plan:
@@ -57,6 +58,8 @@ def print_summary(result: Plan, out_dir: Path, evaluation: Evaluation | None = N
         f"(peak {r.under_peak_agent_hours:,.1f}), over {r.over_agent_hours:,.1f}; gap {r.gap:.1%} "
         f"vs bound {r.lower_bound:,.2f} ({r.solve_seconds:.0f} s)"
     )
+    for line in capacity_lines(r):
+        click.echo(line)
     simulated = "simulated_service_level" in days.columns
     header = (f"{'day':<12}{'calls':>8}{'required h':>12}{'scheduled h':>13}{'under h':>9}{'peak under h':>14}"
               f"{'SL':>8}{'ASA s':>7}{'overloaded':>12}" + (f"{'simulated SL':>14}" if simulated else ""))

@@ -22,6 +22,7 @@ from staffing.io.roster import (
 from staffing.planning.week import check_previous_roster
 from staffing.roster import build_roster
 from staffing.roster.config import RosterRules
+from staffing.roster.summary import capacity_lines
 
 
 @main.command("roster")
@@ -50,7 +51,9 @@ def roster_command(requirements_path: str, agents_path: str, config_path: str | 
     Minimises peak-weighted under-staffing, then over-staffing, then paid hours, with
     fairness terms; prints the optimality gap against a proven lower bound. When the
     rules cannot all hold, the roster is still produced and summary.json lists which
-    rules bent, for whom and by how much (exit code 0, status "rules_bent").
+    rules bent, for whom and by how much (exit code 0, status "rules_bent"). When the team
+    cannot cover the requirement the status is "understaffed" and the capacity shortfall is
+    printed and listed in summary.json.
     """
     try:
         start = pd.Timestamp(week_start)
@@ -92,5 +95,7 @@ def roster_command(requirements_path: str, agents_path: str, config_path: str | 
         f"objective {result.coverage_objective:.2f}, bound {result.lower_bound:.2f}, gap {result.gap:.2%}, "
         f"{result.solve_seconds:.1f} s"
     )
+    for line in capacity_lines(result):
+        click.echo(f"  {line}")
     for bent in result.bent_rules:
         click.echo(f"  rule bent: {bent.rule} for {bent.agent_id} by {bent.amount:g} {bent.unit} ({bent.detail})")

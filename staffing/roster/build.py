@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,12 @@ import pandas as pd
 from staffing.errors import InvalidArgumentError
 from staffing.roster.assignment import Assignment, solve_assignment
 from staffing.roster.budget import Budget
+from staffing.roster.capacity import (
+    attainable_contracts,
+    capacity_check,
+    contract_problems,
+    lowered_minimum_rules,
+)
 from staffing.roster.config import RosterRules
 from staffing.roster.covering import (
     CoveringLP,
@@ -20,20 +27,21 @@ from staffing.roster.covering import (
     solve_covering,
 )
 from staffing.roster.greedy import greedy_roster
-from staffing.roster.grid import DAYS, ShiftTypes, WeekGrid
 from staffing.roster.improve import Shift, improve_shifts
 from staffing.roster.inputs import RosterInputs, roster_inputs
 from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame, scheduled_agents
+from staffing.roster.patterns import AgentClass, agent_classes
 from staffing.roster.solve import SolverName
 from staffing.roster.tours import TourSolution, pattern_columns, solve_tours
 from staffing.roster.types import (
     AgentContract,
-    CapacityCheck,
     RosterResult,
     RosterStatus,
     StageReport,
 )
 from staffing.tables import infer_table_interval_minutes
+
+__all__ = ["build_roster", "capacity_check"]
 
 Progress = Callable[[str], None]
 
@@ -50,32 +58,6 @@ def _interval_minutes(frame: pd.DataFrame, given: int | None) -> int:
     if minutes is None:
         raise InvalidArgumentError("interval_minutes", None, "given when the requirement has fewer than two intervals")
     return minutes
-
-
-def capacity_check(
-    grid: WeekGrid, types: ShiftTypes, agents: list[AgentContract], mask: np.ndarray, rules: RosterRules
-) -> CapacityCheck:
-    """Required agent-hours against contracted hours, and agents whose minimum cannot be met.
-
-    An agent's reachable hours are the sum over their best ``min(7 - min_days_off,
-    max_days)`` days of the longest paid shift they may work that day.
-    """
-    required = float((grid.required * grid.step_hours).sum())
-    problems: list[str] = []
-    for a, agent in enumerate(agents):
-        if agent.min_hours > agent.max_hours:
-            problems.append(f"{agent.agent_id}: min_hours {agent.min_hours:g} > max_hours {agent.max_hours:g}")
-            continue
-        best = sorted((float(types.paid_min[mask[a] & (types.day == d)].max(initial=0)) / 60.0
-                       for d in range(DAYS)), reverse=True)
-        cap = DAYS - rules.min_days_off if agent.max_days is None else min(DAYS - rules.min_days_off, agent.max_days)
-        reachable = sum(best[:cap])
-        if reachable + 1e-9 < agent.min_hours:
-            problems.append(f"{agent.agent_id}: min_hours {agent.min_hours:g} unreachable "
-                            f"(at most {reachable:g} paid hours within availability and working days)")
-    total_min = float(sum(a.min_hours for a in agents))
-    total_max = float(sum(a.max_hours for a in agents))
-    return CapacityCheck(required, total_min, total_max, tuple(problems))
 
 
 #: Share of the time left for the covering model when stage 1 cannot choose agents' weeks.
@@ -110,6 +92,25 @@ def _stage1_tours(inputs: RosterInputs, stage1: Budget, say: Progress) -> tuple[
     if stage1.expired():
         return None, cover_lp
     return solve_tours(inputs, stage1, cover_lp), cover_lp
+
+
+def _validate_requirements(requirements: pd.DataFrame) -> None:
+    """``interval_start`` and ``agents`` columns; every ``agents`` value a finite number >= 0.
+
+    A NaN or infinite requirement would reach the solver as an unbounded right-hand side
+    and fail there with a solver traceback; it is refused here, naming the interval.
+    """
+    missing = [c for c in ("interval_start", "agents") if c not in requirements.columns]
+    if missing:
+        raise InvalidArgumentError("requirements", f"columns {list(requirements.columns)}",
+                                   "columns interval_start and agents")
+    values = pd.to_numeric(requirements["agents"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raw = requirements["agents"].iloc[i]
+        raise InvalidArgumentError("requirements", f"agents={raw!r} at {requirements['interval_start'].iloc[i]}",
+                                   "a finite number of agents >= 0 in every interval")
 
 
 def _validate(agents: list[AgentContract], week_start: pd.Timestamp, time_limit: float) -> None:
@@ -167,10 +168,18 @@ def build_roster(
     Returns
     -------
     RosterResult
-        ``status`` is ``RULES_BENT`` (with ``bent_rules``) when rules could not all hold.
+        ``status`` is ``RULES_BENT`` (with ``bent_rules``) when rules could not all hold,
+        ``UNDERSTAFFED`` when the team cannot cover the requirement (the shortfall in
+        ``capacity``), see :class:`~staffing.roster.types.RosterStatus`. An agent whose
+        ``min_hours`` is out of reach (e.g. unavailable all week) is rostered for what
+        they can work and reported as a bent ``hours_min`` rule naming the reason.
 
     Raises
     ------
+    InvalidArgumentError
+        ``requirements`` without ``interval_start``/``agents`` or with an ``agents`` value
+        that is not a finite number >= 0 (the first such interval is named); bad agents,
+        ``week_start`` or ``time_limit``.
     SolverError
         When even the elastic model finds no roster within the time limit.
 
@@ -187,20 +196,26 @@ def build_roster(
     say = progress or (lambda _msg: None)
     week_start = pd.Timestamp(week_start)
     _validate(agents, week_start, time_limit)
+    _validate_requirements(requirements)
     budget = Budget(time_limit)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
     inputs = roster_inputs(requirements, agents, rules, week_start, previous=prev, solver=solver,
                            interval_minutes=_interval_minutes(requirements, interval_minutes))
     week, grid = inputs.week, inputs.grid
-    capacity = capacity_check(week, inputs.types, list(inputs.agents), inputs.mask, rules)
-    say(f"capacity: {capacity.required_agent_hours:.0f} agent-hours required, contracts "
-        f"{capacity.contracted_min_hours:.0f}-{capacity.contracted_max_hours:.0f} h"
-        + (f"; {len(capacity.problems)} problem(s)" if capacity.problems else ""))
+    contracts = inputs.agents  # as given (sorted): the ledger and the bent-rule report use these
+    capacity = capacity_check(week, inputs.types, list(contracts), inputs.mask, rules)
+    say(f"capacity: {capacity.required_agent_hours:.0f} agent-hours required, the team can work at most "
+        f"{capacity.workable_hours:.0f} h (contracts {capacity.contracted_min_hours:.0f}-"
+        f"{capacity.contracted_max_hours:.0f} h)" + (f"; {len(capacity.problems)} problem(s)" if capacity.problems else ""))
+    inputs, lowered = _attainable_inputs(inputs)
+    # Only contracts still unkeepable once unreachable minimums are lowered force the elastic
+    # route (the lowering is exact where weekly patterns are enumerated, so then none are).
+    unkeepable = bool(contract_problems(inputs.types, list(inputs.agents), inputs.mask, rules))
 
     stage1_seconds = budget.remaining() * rules.solver.covering_time_share
     stage1 = budget.share(rules.solver.covering_time_share)
     tour, cover_lp, tried_tours = None, None, False
-    if not capacity.problems and _patterns_apply(inputs):
+    if not unkeepable and _patterns_apply(inputs):
         tried_tours = True
         tour, cover_lp = _stage1_tours(inputs, stage1, say)
     cover: CoveringSolution | TourSolution | None = tour
@@ -221,7 +236,7 @@ def build_roster(
 
     result: Assignment | None = None
     if cover is not None:
-        result = _stage2(inputs, cover, tour, budget, force_elastic=bool(capacity.problems), say=say)
+        result = _stage2(inputs, cover, tour, budget, force_elastic=unkeepable, say=say)
         shifts = result.shifts
     else:
         assert greedy is not None
@@ -241,8 +256,17 @@ def build_roster(
     proven = cover.lower_bound if cover is not None else (cover_lp.bound if cover_lp is not None else 0.0)
     bound = min(proven, objective)
     bent = tuple(result.bent) if result is not None else ()
+    if lowered:
+        paid = roster.groupby("agent_id")["paid_minutes"].sum() / 60.0
+        bent = lowered_minimum_rules(contracts, lowered, {str(k): float(v) for k, v in paid.items()}, bent)
+    # Under-staffing for lack of capacity is a status, not a flag beside "optimal": plan.json,
+    # summary.json and both commands lead with the status, and a reader (or script) that
+    # checks only it must not take a roster that leaves demand unmet, however good for the
+    # team, for one that meets it. Bent rules come first: the roster itself breaks a rule.
     if bent:
         status = RosterStatus.RULES_BENT
+    elif capacity.shortfall_agent_hours > 0:
+        status = RosterStatus.UNDERSTAFFED
     elif objective - bound <= rules.solver.mip_rel_gap * max(objective, 1e-9):
         status = RosterStatus.OPTIMAL
     else:
@@ -250,7 +274,7 @@ def build_roster(
     return RosterResult(
         roster=roster,
         coverage=coverage,
-        agents=agent_ledger(roster, list(inputs.agents), rules, week_start, inputs.carry.last_end_min),
+        agents=agent_ledger(roster, list(contracts), rules, week_start, inputs.carry.last_end_min),
         status=status,
         under_agent_hours=float(under.sum() * h),
         under_peak_agent_hours=float(under[peak].sum() * h),
@@ -266,6 +290,18 @@ def build_roster(
         capacity=capacity,
         bent_rules=bent,
     )
+
+
+def _attainable_inputs(inputs: RosterInputs) -> tuple[RosterInputs, dict[str, str]]:
+    """The inputs with every unreachable ``min_hours`` lowered to what the agent can work
+    (:func:`~staffing.roster.capacity.attainable_contracts`), and why, per lowered agent."""
+    agents, lowered = attainable_contracts(inputs.agents, inputs.types, inputs.mask, inputs.rules, inputs.carry)
+    if not lowered:
+        return inputs, lowered
+    classes: tuple[AgentClass, ...] | None = None
+    if inputs.classes is not None:
+        classes = tuple(agent_classes(list(agents), inputs.types, inputs.mask, inputs.rules, inputs.carry))
+    return dataclasses.replace(inputs, agents=agents, classes=classes), lowered
 
 
 def _stage2(inputs: RosterInputs, cover: CoveringSolution | TourSolution, tour: TourSolution | None,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,7 +35,58 @@ class SolveOutcome:
     seconds: float
 
 
-class _HiGHSWithStart(pulp.HiGHS):
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send whatever is written to file descriptor 1 meanwhile to descriptor 2.
+
+    Compiled code (HiGHS prints its banner with C++ I/O when a ``highspy.Highs`` object
+    is created, before any option can silence it) writes to the descriptor, not to
+    ``sys.stdout``: only a descriptor-level redirect keeps it out of a command's output.
+    C's stdio buffer is flushed before descriptor 1 is restored, else text still buffered
+    (stdout is block-buffered on a pipe) would reach the real stdout later. Does nothing
+    when descriptor 1 or 2 is not open.
+    """
+    try:
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # what Python wrote before goes where it was meant to
+        os.dup2(2, 1)
+    except OSError:
+        os.close(saved)
+        yield
+        return
+    try:
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """``fflush(NULL)``: push C's buffered output to its descriptors (no-op where libc is not found)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # Windows: no process-wide libc handle
+        ctypes.CDLL(None).fflush(None)
+
+
+class _QuietHiGHS(pulp.HiGHS):
+    """pulp's HiGHS API class whose ``highspy.Highs`` object is created with fd 1 sent to fd 2.
+
+    ``msg=False`` sets ``output_flag`` only after the object exists, too late for the
+    banner ("Running HiGHS ... Copyright ...") that its constructor prints once per
+    process; it would land in the middle of ``staffing plan``'s output.
+    """
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        with stdout_to_stderr():
+            super().createAndConfigureSolver(lp)
+
+
+class _HiGHSWithStart(_QuietHiGHS):
     """pulp's HiGHS API class, handing HiGHS a MIP start before it runs."""
 
     def __init__(self, start: dict[str, float], **kwargs: object) -> None:
@@ -59,8 +115,8 @@ def _make(solver: SolverName, time_limit: float, settings: SolverSettings, mip: 
         extra: dict[str, Any] = {}
         if ipm:
             extra = {"mip_lp_solver": "ipm"} if mip else {"solver": "ipm"}
-        cls = pulp.HiGHS if not start or not mip else _HiGHSWithStart
-        kwargs: dict[str, Any] = {} if cls is pulp.HiGHS else {"start": start}
+        cls = _QuietHiGHS if not start or not mip else _HiGHSWithStart
+        kwargs: dict[str, Any] = {} if cls is _QuietHiGHS else {"start": start}
         return cls(
             **kwargs,
             **extra,

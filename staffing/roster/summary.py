@@ -31,6 +31,8 @@ def roster_summary(result: RosterResult) -> dict[str, Any]:
             "required_agent_hours": round(result.capacity.required_agent_hours, 4),
             "contracted_min_hours": result.capacity.contracted_min_hours,
             "contracted_max_hours": result.capacity.contracted_max_hours,
+            "workable_hours": round(result.capacity.workable_hours, 4),
+            "shortfall_agent_hours": round(result.capacity.shortfall_agent_hours, 4),
             "problems": list(result.capacity.problems),
         },
         "rules_bent": [
@@ -38,3 +40,9 @@ def roster_summary(result: RosterResult) -> dict[str, Any]:
             for b in result.bent_rules
         ],
     }
+
+
+def capacity_lines(result: RosterResult) -> list[str]:
+    """What both commands print about capacity: one line per problem (capacity shortfall,
+    contracts that cannot be kept), none when the team can cover the requirement."""
+    return [f"capacity: {problem}" for problem in result.capacity.problems]

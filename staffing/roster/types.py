@@ -28,11 +28,26 @@ class AgentContract:
 
 
 class RosterStatus(StrEnum):
-    """How the roster was obtained."""
+    """How the roster was obtained, the first that applies of:
 
-    OPTIMAL = "optimal"  # coverage objective proven within the MIP gap setting of the lower bound
-    FEASIBLE = "feasible"  # every hard rule holds; a time limit stopped a stage early
-    RULES_BENT = "rules_bent"  # rules could not all hold; see ``RosterResult.bent_rules``
+    ``rules_bent``
+        Rules could not all hold; see ``RosterResult.bent_rules``.
+    ``understaffed``
+        Every rule holds, but the team cannot cover the requirement: the capacity check
+        proves at least ``RosterResult.capacity.shortfall_agent_hours`` of under-staffing
+        for any roster (``capacity.problems`` says why). The roster is the best found for
+        the team there is; ``gap`` says how near it is to the best that team allows.
+    ``optimal``
+        Every rule holds, the team can cover the requirement, and the coverage objective
+        is proven within the MIP gap setting of the lower bound.
+    ``feasible``
+        Every rule holds; a time limit stopped a stage before optimality was proven.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    UNDERSTAFFED = "understaffed"
+    RULES_BENT = "rules_bent"
 
 
 @dataclass(frozen=True)
@@ -51,12 +66,30 @@ class BentRule:
 
 @dataclass(frozen=True)
 class CapacityCheck:
-    """Hours needed by the requirement against hours the contracts allow (paid hours)."""
+    """Hours needed by the requirement against hours the team can work (paid hours).
+
+    Attributes
+    ----------
+    required_agent_hours
+        The week's requirement in agent-hours.
+    contracted_min_hours, contracted_max_hours
+        Sums of the contracts' ``min_hours`` and ``max_hours``.
+    problems
+        Contracts that cannot be kept, and the capacity shortfall when there is one, in words.
+    workable_hours
+        The most paid hours the team can work: per agent ``min(max_hours, reachable)``,
+        reachable within their availability and working days.
+    shortfall_agent_hours
+        A proven lower bound on the under-staffing of every roster for lack of capacity
+        (0 when the team can cover the requirement); see :mod:`staffing.roster.capacity`.
+    """
 
     required_agent_hours: float
     contracted_min_hours: float
     contracted_max_hours: float
     problems: tuple[str, ...]
+    workable_hours: float
+    shortfall_agent_hours: float
 
     @property
     def ok(self) -> bool:

@@ -140,3 +140,27 @@ def test_bad_week_start_is_a_usage_error(tmp_path: Path, store_url: str) -> None
                                        str(tmp_path / "o"), "--week-start", "next monday"])
     assert result.exit_code == 2
     assert "--week-start" in result.output
+
+
+def test_plan_names_the_capacity_shortfall(tmp_path: Path, store_url: str) -> None:
+    # Shrinkage 0.99: every agent on the phones needs 100 rostered, far beyond the team.
+    config = _site_with_history(tmp_path, (CONFIGS / "data" / "example_history.csv").read_text())
+    config.write_text(config.read_text().replace("shrinkage: 0.3 ", "shrinkage: 0.99"))
+    assert "shrinkage: 0.99" in config.read_text()
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(main, ["plan", "--config", str(config), "--out-dir", str(out), "--time-limit", "10",
+                                       "--quiet", "--week-start", "2026-10-26"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    capacity = summary["capacity"]
+    assert summary["status"] == "understaffed"
+    assert "roster: understaffed, " in result.output
+    # The printed line is the capacity check's, whose shortfall is required - workable
+    # (no previous roster, so nothing of the requirement is covered by spill-over).
+    short = capacity["required_agent_hours"] - capacity["workable_hours"]
+    assert capacity["shortfall_agent_hours"] == pytest.approx(short, abs=1e-3)
+    line = (f"capacity: required {capacity['required_agent_hours']:,.1f} agent-h, the team can work at most "
+            f"{capacity['workable_hours']:,.1f} h: {short:,.1f} h short")
+    assert line in result.output.splitlines()
+    # No roster can beat the shortfall: the roster's under-staffing is at least that.
+    assert summary["under_staffed_agent_hours"] >= capacity["shortfall_agent_hours"] - 1e-6

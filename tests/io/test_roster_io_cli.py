@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +13,7 @@ import pytest
 from _roster_helpers import WEEK, requirement
 from click.testing import CliRunner
 
+import staffing
 from staffing.cli import main
 from staffing.errors import ConfigError, DataError
 from staffing.io.roster import read_agents, read_roster, read_roster_rules
@@ -102,3 +106,33 @@ def test_read_agents_parses_days_and_windows(tmp_path: Path) -> None:
     assert a.shift_lengths_hours == (8.0, 9.0)
     assert a.unavailable == ((pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-06")),
                              (pd.Timestamp("2024-03-07 12:00"), pd.Timestamp("2024-03-07 18:00")))
+
+
+def test_cli_stdout_has_no_solver_banner_and_names_the_shortfall(tmp_path: Path) -> None:
+    """A fresh process (HiGHS prints its banner once per process, from compiled code to
+    file descriptor 1, which neither CliRunner nor an earlier test in this process would
+    show): stdout carries the command's output only; the banner goes to stderr."""
+    req_path, agents_path = tmp_path / "req.csv", tmp_path / "agents.csv"
+    requirement(("2024-03-04 00:00", "2024-03-11 00:00", 1.0)).to_csv(req_path, index=False)
+    agents_path.write_text("agent_id,min_hours,max_hours\nA1,0,40\n")
+    config_path = tmp_path / "c.yaml"
+    config_path.write_text(CONFIG.replace('earliest_start: "06:00"', 'earliest_start: "00:00"')
+                           .replace('latest_start: "22:00"', 'latest_start: "23:00"'))
+    root = str(Path(staffing.__file__).resolve().parents[1])  # this checkout, not another install
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "staffing", "roster", "--requirements", str(req_path),
+                           "--agents", str(agents_path), "--config", str(config_path), "--week-start", "2024-03-04",
+                           "--out-dir", str(tmp_path / "out"), "--time-limit", "20"],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "HiGHS" not in done.stdout and "Running" not in done.stdout and "Copyright" not in done.stdout
+    assert "Running HiGHS" in done.stderr  # the banner was printed, and kept off stdout
+    lines = done.stdout.splitlines()
+    # 1 agent round the clock: 168 agent-h; one agent works at most 5 days x 7.5 paid h
+    # (8 h shifts, unpaid 30-min lunch, 2 days off) = 37.5 h: 130.5 h short.
+    assert lines[0].startswith("understaffed: 5 shifts, under 130.5 agent-h")
+    assert lines[1] == "  capacity: required 168.0 agent-h, the team can work at most 37.5 h: 130.5 h short"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "understaffed"
+    assert summary["capacity"]["shortfall_agent_hours"] == pytest.approx(130.5)
+    assert summary["capacity"]["problems"] == ["required 168.0 agent-h, the team can work at most 37.5 h: 130.5 h short"]
