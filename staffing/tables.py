@@ -29,6 +29,9 @@ REQUIREMENT_COLUMNS: tuple[str, ...] = (
 )
 #: One row per shift of a roster.
 ROSTER_COLUMNS: tuple[str, ...] = ("agent_id", "shift_start", "shift_end", "paid_minutes", "breaks")
+#: Optional column beside a naive local ``interval_start``: the interval's UTC offset in
+#: minutes, so the fall-back hour's two occurrences stay distinct in a naive file.
+UTC_OFFSET_COLUMN = "utc_offset_minutes"
 #: Date-time format of every file the tool writes (naive local wall time).
 ISO = "%Y-%m-%dT%H:%M:%S"
 #: Scheduled against required head count per interval.
@@ -189,3 +192,20 @@ def interval_lengths(times: pd.Series | pd.DatetimeIndex) -> list[tuple[int, pd.
         found[base] = int(np.flatnonzero(steps == base)[0])
     order = sorted(found, key=lambda length: (length != base, found[length]))
     return [(length, idx[found[length]]) for length in order]
+
+
+def to_wall_with_offset(frame: pd.DataFrame, column: str = "interval_start") -> pd.DataFrame:
+    """``frame`` with time-zone-aware ``column`` as naive local wall time plus its UTC offset
+    in minutes (:data:`UTC_OFFSET_COLUMN`); a naive column is returned unchanged."""
+    times = frame[column]
+    if getattr(times.dt, "tz", None) is None:
+        return frame
+    offsets = [int(t.utcoffset().total_seconds() // 60) for t in times]
+    return frame.assign(**{column: times.dt.tz_localize(None), UTC_OFFSET_COLUMN: offsets})
+
+
+def instants_from_offset(frame: pd.DataFrame, column: str = "interval_start") -> pd.Series:
+    """The UTC instants of a naive local ``column`` with :data:`UTC_OFFSET_COLUMN` beside it."""
+    wall = pd.to_datetime(frame[column])
+    offset = pd.to_timedelta(frame[UTC_OFFSET_COLUMN].astype(float), unit="min")
+    return (wall - offset).dt.tz_localize("UTC")

@@ -125,3 +125,35 @@ def test_unreadable_ics_in_the_export_folder_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "A1.ics" in result.stderr and "cannot be read as the previous iCalendar export" in result.stderr
     assert (folder / "A1.ics").read_bytes() == b"this is not a calendar"
+
+
+def test_a_plans_own_files_over_the_autumn_change_read_back(tmp_path: Path) -> None:
+    """The tool reads back every file it writes: a plan's naive local forecast.csv of the
+    autumn change (Europe/London, 2026-10-25: 01:00-01:45 occur twice) carries each row's UTC
+    offset, so `staffing requirements` reads 16 distinct quarter-hours for 00:00-03:00 local
+    (4 + 4 BST + 4 GMT + 4: three wall-clock hours plus the repeated one), and the roster
+    reader of its requirements.csv sees each of the 12 wall-clock quarter-hours once."""
+    import datetime as dt
+
+    from staffing.io.roster import read_requirements_for_roster
+    from staffing.planning.model import Plan, PlanMeta
+    from staffing.tables import UTC_OFFSET_COLUMN, to_wall_with_offset
+
+    instants = pd.date_range("2026-10-24 23:00", periods=16, freq="15min", tz="UTC").tz_convert("Europe/London")
+    assert str(instants[0]) == "2026-10-25 00:00:00+01:00"
+    forecast = to_wall_with_offset(pd.DataFrame({"interval_start": instants, "calls": 10.0, "aht_seconds": 180.0}))
+    requirements = forecast.assign(load_erlangs=2.0, agents=4.0)
+    coverage = pd.DataFrame({"interval_start": pd.date_range("2026-10-25", periods=12, freq="15min"),
+                             "required": 4.0, "scheduled": 4.0, "under": 0.0, "over": 0.0})
+    plan = Plan(meta=PlanMeta(week_start=dt.date(2026, 10, 19), interval_minutes=15, timezone="Europe/London"),
+                roster=pd.DataFrame(columns=["agent_id", "shift_start", "shift_end", "paid_minutes", "breaks"]),
+                coverage=coverage, forecast=forecast, requirements=requirements)
+    write_plan_dir(plan, tmp_path / "p")
+    assert UTC_OFFSET_COLUMN in (tmp_path / "p" / "forecast.csv").read_text().splitlines()[0]
+    result = run("requirements", "--forecast", str(tmp_path / "p" / "forecast.csv"), "--target-sl", "0.8",
+                 "--answer-seconds", "20", "--out", str(tmp_path / "req.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "req.csv")) == 16
+    table = read_requirements_for_roster(tmp_path / "p" / "requirements.csv")
+    assert len(table) == 12
+    assert read_plan(tmp_path / "p").forecast is not None

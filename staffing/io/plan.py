@@ -32,12 +32,13 @@ from staffing.io.tables import (
     write_json,
 )
 from staffing.planning.model import COVERAGE_COLUMNS, DAY_COLUMNS, Plan, PlanMeta
-from staffing.tables import ISO, infer_interval_minutes, roster_csv_frame
+from staffing.tables import ISO, UTC_OFFSET_COLUMN, infer_interval_minutes, roster_csv_frame
 
-_FORECAST_OPTIONAL = ("lower80", "upper80", "lower95", "upper95", "aht_seconds")
+_FORECAST_OPTIONAL = ("lower80", "upper80", "lower95", "upper95", "aht_seconds", UTC_OFFSET_COLUMN)
 _REQUIREMENT_OPTIONAL = ("calls", "aht_seconds", "load_erlangs", "service_level", "asa_seconds", "occupancy",
-                         "prob_abandon")
-_SERVICE_OPTIONAL = ("calls", "required", "scheduled", "on_phone", "service_level", "asa_seconds", "prob_abandon")
+                         "prob_abandon", UTC_OFFSET_COLUMN)
+_SERVICE_OPTIONAL = ("calls", "required", "scheduled", "on_phone", "service_level", "asa_seconds", "prob_abandon",
+                     UTC_OFFSET_COLUMN)
 
 
 def _iso(values: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from staffing.io.tables import (
     require_columns,
     write_csv,
 )
+from staffing.tables import UTC_OFFSET_COLUMN, instants_from_offset
 
 FIRST_DATA_LINE = 2  # the header is line 1
 
@@ -50,6 +51,12 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     require_columns(raw, ["interval_start", "calls", "aht_seconds"], name)
     issues: list[DataIssue] = []
     starts = parse_datetime(raw, "interval_start", name, issues)
+    if UTC_OFFSET_COLUMN in raw.columns and not isinstance(starts.dtype, pd.DatetimeTZDtype):
+        # The tool's own plan files: naive local times with each interval's UTC offset beside
+        # them, so the autumn change's repeated hour reads back as two distinct instants.
+        offsets = parse_numeric(raw, UTC_OFFSET_COLUMN, name, issues, minimum=-24 * 60, maximum=24 * 60)
+        if not offsets.isna().any():
+            starts = instants_from_offset(pd.DataFrame({"interval_start": starts, UTC_OFFSET_COLUMN: offsets}))
     calls = parse_numeric(raw, "calls", name, issues, minimum=0.0, maximum=MAX_CALLS_PER_INTERVAL)
     aht = parse_numeric(raw, "aht_seconds", name, issues, allow_blank=True, minimum=0.0, minimum_inclusive=False,
                         maximum=MAX_AHT_SECONDS)

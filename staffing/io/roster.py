@@ -33,7 +33,7 @@ from staffing.io.tables import (
 from staffing.roster.config import RosterRules, RosterSection
 from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract, RosterResult
-from staffing.tables import ISO, roster_csv_frame
+from staffing.tables import ISO, UTC_OFFSET_COLUMN, roster_csv_frame
 
 
 def read_requirements_for_roster(path: str | Path, timezone: str | None = None) -> pd.DataFrame:
@@ -65,6 +65,11 @@ def read_requirements_for_roster(path: str | Path, timezone: str | None = None) 
                                        "give the site's time zone to read them as local wall time")])
         else:
             starts = starts.dt.tz_localize(None)
+    if UTC_OFFSET_COLUMN in raw.columns and getattr(starts.dt, "tz", None) is None:
+        # A plan's own requirements.csv: naive wall time with each interval's UTC offset, so a
+        # repeated wall time is the fall-back hour, not a duplicate; the roster covers it once.
+        frame = pd.DataFrame({"interval_start": starts.to_numpy(), "agents": agents.to_numpy()})
+        return frame.groupby("interval_start", sort=True)["agents"].max().reset_index()
     dup = starts.duplicated(keep="first").to_numpy().nonzero()[0]
     raise_if_issues([DataIssue(name, int(p) + FIRST_DATA_LINE, "interval_start", "duplicate interval") for p in dup])
     return pd.DataFrame({"interval_start": starts.to_numpy(), "agents": agents.to_numpy()})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,7 @@ import pandas as pd
 from staffing.config import Config
 from staffing.planning.model import Plan
 from staffing.store import Store, record_forecast
-from staffing.tables import roster_csv_frame
+from staffing.tables import UTC_OFFSET_COLUMN, instants_from_offset, roster_csv_frame
 
 
 def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan, run_id: str,
@@ -33,8 +32,9 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
     queue = str(history["queue"].iloc[0]) if "queue" in history.columns else config.queues[0].name
     forecast = plan.forecast
     zone = getattr(history["interval_start"].dt, "tz", None)
-    if zone is not None:
-        forecast = _zoned(forecast, zone)
+    if zone is not None and UTC_OFFSET_COLUMN in forecast.columns:
+        forecast = forecast.assign(interval_start=instants_from_offset(forecast).dt.tz_convert(zone)).drop(
+            columns=UTC_OFFSET_COLUMN)
     recorded = record_forecast(
         store, forecast, history_end=end_of_history, interval_minutes=plan.interval_minutes,
         model_name=plan.meta.forecast_model or "", model_params=config.forecast.model_dump(mode="json"),
@@ -51,16 +51,3 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
     )
     return ids
 
-
-def _zoned(frame: pd.DataFrame, zone: dt.tzinfo) -> pd.DataFrame:
-    """The plan's naive local forecast back on the time line of ``zone``.
-
-    The rows of each queue are in time order (as the forecast made them), so the
-    fall-back hour's two occurrences are told apart by their order (``ambiguous="infer"``).
-    """
-    parts = frame.groupby("queue", sort=False) if "queue" in frame.columns else [(None, frame)]
-    out = []
-    for _, part in parts:
-        times = pd.DatetimeIndex(part["interval_start"]).tz_localize(zone, ambiguous="infer")
-        out.append(part.assign(interval_start=times))
-    return pd.concat(out).sort_index()

@@ -47,7 +47,7 @@ from staffing.roster import build_roster
 from staffing.roster.service import ServiceCurves
 from staffing.roster.summary import roster_summary
 from staffing.roster.types import AgentContract
-from staffing.tables import COVERAGE_COLUMNS
+from staffing.tables import COVERAGE_COLUMNS, to_wall_with_offset
 
 Progress = Callable[[str], None]
 
@@ -58,8 +58,9 @@ def default_week_start(history: pd.DataFrame, config: Config) -> dt.date:
 
 
 def _local(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``interval_start`` as naive local wall time."""
-    return frame.assign(interval_start=_wall(frame["interval_start"]))
+    """``frame`` with ``interval_start`` as naive local wall time and, for a zoned site, its
+    UTC offset (so the repeated autumn hour stays two distinct intervals)."""
+    return to_wall_with_offset(frame)
 
 
 def _wall(values: pd.Series) -> pd.Series:
