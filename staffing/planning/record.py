@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -30,11 +31,8 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
         raise ValueError("record_plan needs a plan made by run_plan (forecast and requirements)")
     end_of_history = pd.Timestamp(history["interval_start"].max()) + pd.Timedelta(minutes=plan.interval_minutes)
     queue = str(history["queue"].iloc[0]) if "queue" in history.columns else config.queues[0].name
-    forecast = plan.forecast
     zone = getattr(history["interval_start"].dt, "tz", None)
-    if zone is not None and UTC_OFFSET_COLUMN in forecast.columns:
-        forecast = forecast.assign(interval_start=instants_from_offset(forecast).dt.tz_convert(zone)).drop(
-            columns=UTC_OFFSET_COLUMN)
+    forecast, requirements = _on_time_line(plan.forecast, zone), _on_time_line(plan.requirements, zone)
     recorded = record_forecast(
         store, forecast, history_end=end_of_history, interval_minutes=plan.interval_minutes,
         model_name=plan.meta.forecast_model or "", model_params=config.forecast.model_dump(mode="json"),
@@ -43,7 +41,7 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
     ids = list(recorded.version_ids)
     store.save_plan(
         run_id,
-        requirements=plan.requirements,
+        requirements=requirements,
         roster=roster_csv_frame(plan.roster),
         metadata={"week_start": plan.week_start.isoformat(), "forecast_version_ids": ids,
                   "out_dir": str(out_dir.resolve())},
@@ -51,3 +49,10 @@ def record_plan(store: Store, config: Config, history: pd.DataFrame, plan: Plan,
     )
     return ids
 
+
+def _on_time_line(frame: pd.DataFrame, zone: dt.tzinfo | None) -> pd.DataFrame:
+    """The plan's naive local table back on the zone's time line (its UTC offsets tell the
+    autumn change's repeated hour apart), as the store keeps zoned queues."""
+    if zone is None or UTC_OFFSET_COLUMN not in frame.columns:
+        return frame
+    return frame.assign(interval_start=instants_from_offset(frame).dt.tz_convert(zone)).drop(columns=UTC_OFFSET_COLUMN)
