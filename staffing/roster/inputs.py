@@ -66,6 +66,20 @@ class RosterInputs:
         return round(self.rules.min_rest_hours * 60)
 
 
+def head_capacity(types: ShiftTypes, mask: np.ndarray, grid: WeekGrid) -> np.ndarray:
+    """Per grid interval, the most agents who can be on the floor: agents with a shift type
+    they may work spanning it, plus last week's spill-over."""
+    g, n = grid.step_minutes, grid.n_intervals
+    spans = np.zeros((len(types), n + 1))
+    lo = np.minimum(types.start_min // g, n)
+    hi = np.minimum(types.end_min // g, n)
+    spans[np.arange(len(types)), lo] += 1
+    spans[np.arange(len(types)), hi] -= 1
+    covers = np.cumsum(spans, axis=1)[:, :n] > 0
+    reach = (mask.astype(np.int32) @ covers.astype(np.int32)) > 0
+    return reach.sum(axis=0) + grid.baseline
+
+
 def roster_inputs(
     requirements: pd.DataFrame,
     agents: list[AgentContract],
@@ -107,5 +121,6 @@ def roster_inputs(
         classes: tuple[AgentClass, ...] | None = tuple(agent_classes(list(ordered), types, mask, rules, carry))
     except ValueError:
         classes = None
-    curves = None if service is None else service_grid(service, grid, week.n_intervals)
+    curves = None if service is None else service_grid(service, grid, week.n_intervals,
+                                                         head_capacity(types, mask, grid))
     return RosterInputs(types, week, grid, ordered, mask, rules, carry, classes, solver, curves)

@@ -74,7 +74,12 @@ class ServiceGrid:
     """The curves on the model grid, one row per grid interval with forecast calls.
 
     ``rows[i]`` is the grid interval of row ``i``; ``agents[i]`` its breakpoints,
-    ``answered[i]`` and ``calls[i]`` already scaled by ``1 / reps``; ``day[i]`` its day.
+    ``answered[i]`` and ``calls[i]`` already scaled by ``1 / reps``; ``day[i]`` its day;
+    ``head_cap[i]`` the most agents that can be on the floor there (agents who may work a
+    shift spanning it, plus last week's spill-over): segments starting at or beyond it
+    never bind in a roster, so the models leave them out. (Dropping a segment's row only
+    relaxes the hypograph, so bounds stay valid even where a relaxation exceeds the cap;
+    every reported figure evaluates the full curves.)
     """
 
     rows: np.ndarray
@@ -85,6 +90,7 @@ class ServiceGrid:
     reps: int
     target_sl: float
     n_intervals: int
+    head_cap: np.ndarray
 
     def value(self, scheduled: np.ndarray) -> np.ndarray:
         """``v_t`` at the head counts ``scheduled`` (one per grid interval): per service row,
@@ -104,8 +110,12 @@ class ServiceGrid:
         return [np.flatnonzero(self.day == d) for d in range(DAYS) if np.any(self.day == d)]
 
 
-def service_grid(curves: ServiceCurves, grid: WeekGrid, week_intervals: int) -> ServiceGrid:
+def service_grid(curves: ServiceCurves, grid: WeekGrid, week_intervals: int,
+                 head_cap: np.ndarray | None = None) -> ServiceGrid:
     """Map ``curves`` onto ``grid`` (the model grid; rows past ``week_intervals`` get no calls).
+
+    ``head_cap`` (per grid interval, default unbounded): the most agents who can be on the
+    floor there.
 
     Raises
     ------
@@ -138,6 +148,7 @@ def service_grid(curves: ServiceCurves, grid: WeekGrid, week_intervals: int) -> 
         reps=reps,
         target_sl=float(curves.target_sl),
         n_intervals=grid.n_intervals,
+        head_cap=np.full(row.size, np.inf) if head_cap is None else np.asarray(head_cap, dtype=float)[row],
     )
 
 
@@ -177,8 +188,10 @@ def add_service_terms(
         r = float(grid.required[t])
         for j in range(b.size - 1):
             slope = float((a[j + 1] - a[j]) / (b[j + 1] - b[j]))
-            if slope <= 0:
-                continue  # concave: only flat segments remain, the lower bound holds them
+            if slope <= 0 or b[j] >= service.head_cap[i]:
+                # concave: only flat segments remain (the bound on m holds them); or no
+                # head count reachable here lies on this segment or beyond it
+                break
             # s <= a_j + m_j (x - b_j) with x = r - u + o and s = calls - m
             problem += (pulp.LpAffineExpression([(m[i], 1.0), (under[t], -slope), (over[t], slope)])
                         >= c - float(a[j] + slope * (r - b[j])), f"{prefix}service_segment[{t},{j}]")

@@ -9,6 +9,8 @@ other interval has calls or requirement. Curves are written as numbers: breakpoi
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +29,7 @@ from staffing.roster.improve import improve_shifts
 from staffing.roster.inputs import roster_inputs
 from staffing.roster.service import ServiceCurves
 from staffing.roster.service_terms import service_grid
+from staffing.roster.summary import roster_summary
 
 MONDAY, SUNDAY = 0, 6
 HOURS = pd.date_range(WEEK, periods=7 * 24, freq="60min")
@@ -103,6 +106,10 @@ def test_service_moves_an_agent_to_the_empty_interval_coverage_does_not() -> Non
     assert service.service.target_met
     # The coverage objective is still reported: under 1 agent-hour at A, weight 2.
     assert service.coverage_objective == pytest.approx(2.0)
+    summary = json.loads(json.dumps(roster_summary(service)))
+    assert summary["service"]["projected_service_level"] == pytest.approx(0.8)
+    assert summary["service"]["projected_service_level_by_day"] == [None] * 6 + [pytest.approx(0.8)]
+    assert summary["service"]["objective"] == pytest.approx(8.75)
 
 
 def test_service_bound_equals_the_objective_when_solved_to_optimality() -> None:
