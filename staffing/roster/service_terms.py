@@ -16,8 +16,9 @@ the bound, the objective and the reported service agree; the plan-interval value
 Head count comes from the coverage row (:mod:`staffing.roster.coverage_terms`):
 ``x_t = r_t - u_t + o_t`` (scheduled agents incl. last week's spill-over). Per row with
 calls, ``0 <= s_t <= min(calls_t, f_max) / reps`` and, for every segment ``j`` with slope
-``m_j > 0``, ``s_t <= (a_j + m_j (x_t - b_j)) / reps`` (the model holds the missed calls
-``calls_t - s_t`` instead, see :func:`add_service_terms`). Minimising ``-s_t`` makes
+``m_j > 0``, ``s_t <= (a_j + m_j (x_t - b_j)) / reps`` (the model states this in the
+equivalent incremental form and holds the missed calls ``calls_t - s_t``, see
+:func:`add_service_terms`). Minimising ``-s_t`` makes
 ``s_t = v_t(x_t)`` because ``f`` is concave: the hypograph of a concave piecewise-linear
 function is the intersection of its segments' half-planes, so the LP relaxation of the
 model (with integer counts relaxed) is a relaxation of the exact problem and its optimum
@@ -173,10 +174,14 @@ def add_service_terms(
     """Add the missed-call variables (and, in ``global_sl``, the service-level rows) on the
     coverage variables; return the mode's objective (module docstring).
 
-    The variables are the calls *not* answered within target, ``m_t = calls_t - s_t``, so
-    that the objective has no constant term (pulp's HiGHS interface drops objective
-    constants, which would shift the bounds HiGHS reports): ``calls_t - min(calls_t,
-    f_max) <= m_t <= calls_t`` and ``m_t - m_j u_t + m_j o_t >= calls_t - a_j - m_j (r_t - b_j)``.
+    Incremental (delta) form of the concave curve: one bounded variable per segment,
+    ``0 <= d_j <= b_{j+1} - b_j``, ``sum_j d_j <= x_t`` and ``s_t = a_0 + sum_j m_j d_j``.
+    The slopes decrease, so the optimum fills the segments in order and ``s_t = f(x_t)``:
+    an exact LP form of the hypograph (no binaries), with two rows per interval instead
+    of one per segment (simplex handles the bounds implicitly). The variables are the
+    calls *not* answered within target, ``m_t = calls_t - s_t``, so that the objective
+    has no constant term (pulp's HiGHS interface drops objective constants, which would
+    shift the bounds HiGHS reports).
     """
     w, h = rules.weights, grid.step_hours
     top = np.minimum(service.calls, service.answered[:, -1])
@@ -184,17 +189,23 @@ def add_service_terms(
                               upBound=float(service.calls[i]))
          for i, t in enumerate(service.rows)]
     for i, t in enumerate(service.rows.tolist()):
-        b, a, c = service.agents[i], service.answered[i], float(service.calls[i])
-        r = float(grid.required[t])
+        b, a = service.agents[i], service.answered[i]
+        fill: list[tuple[pulp.LpVariable, float]] = []
+        credit: list[tuple[pulp.LpVariable, float]] = []
         for j in range(b.size - 1):
             slope = float((a[j + 1] - a[j]) / (b[j + 1] - b[j]))
             if slope <= 0 or b[j] >= service.head_cap[i]:
                 # concave: only flat segments remain (the bound on m holds them); or no
                 # head count reachable here lies on this segment or beyond it
                 break
-            # s <= a_j + m_j (x - b_j) with x = r - u + o and s = calls - m
-            problem += (pulp.LpAffineExpression([(m[i], 1.0), (under[t], -slope), (over[t], slope)])
-                        >= c - float(a[j] + slope * (r - b[j])), f"{prefix}service_segment[{t},{j}]")
+            d = problem.add_variable(f"{prefix}seg_{t}_{j}", lowBound=0, upBound=float(b[j + 1] - b[j]))
+            fill.append((d, 1.0))
+            credit.append((d, slope))
+        # sum_j d_j <= x_t = r_t - u_t + o_t; m_t = calls_t - a_0 - sum_j slope_j d_j
+        problem += (pulp.LpAffineExpression([*fill, (under[t], 1.0), (over[t], -1.0)]) <= float(grid.required[t]),
+                    f"{prefix}service_fill[{t}]")
+        problem += (pulp.LpAffineExpression([(m[i], 1.0), *credit]) == float(service.calls[i] - a[0]),
+                    f"{prefix}service_missed[{t}]")
     missed = pulp.LpAffineExpression([(v, 1.0) for v in m])
     if rules.objective_mode == "service":
         objective = (w.missed_call * missed + w.service_paid_hours * paid_hours
