@@ -14,6 +14,7 @@ from staffing.roster import (
     recompute_coverage,
 )
 from staffing.roster.inputs import RosterInputs, roster_inputs
+from staffing.roster.service import ServiceCurves
 
 WEEK = pd.Timestamp("2024-03-04")  # a Monday
 
@@ -70,3 +71,22 @@ def inputs_of(req: pd.DataFrame, agents: list[AgentContract], rules: RosterRules
     """The model input ``build_roster`` builds for these arguments (15-min requirement intervals)."""
     return roster_inputs(req, agents, rules, week_start, previous=previous, solver=solver,  # type: ignore[arg-type]
                          interval_minutes=15)
+
+
+def erlang_like_curves(req: pd.DataFrame, week_start: pd.Timestamp = WEEK, *, calls_per_agent: float = 2.7,
+                       target_sl: float = 0.8, interval_minutes: int = 15) -> ServiceCurves:
+    """Hand-made concave service curves from a requirement frame (for measurements, not Erlang).
+
+    ``calls_t = calls_per_agent * r_t`` (about 90% occupancy at a 5-min handle time on 15-min
+    intervals) and ``answered_t(x) = calls_t (1 - exp(-x ln 5 / r_t))`` at integer
+    ``x = 0 .. ceil(2 r_t) + 1``: concave, with SL 80% exactly at the Erlang minimum ``r_t``
+    (``1 - exp(-ln 5) = 0.8``) and 96% at ``2 r_t``. Rows are padded to a common width by
+    extending the breakpoints with the last value (flat, so still concave).
+    """
+    frame = req[req["agents"] > 0]
+    r = frame["agents"].to_numpy(dtype=float)
+    width = int(np.ceil(2 * r.max())) + 2
+    agents = np.tile(np.arange(width, dtype=float), (r.size, 1))
+    answered = (calls_per_agent * r)[:, None] * (1 - np.exp(-agents * np.log(5.0) / r[:, None]))
+    return ServiceCurves(pd.DatetimeIndex(frame["interval_start"]), interval_minutes, agents, answered,
+                         calls_per_agent * r, target_sl)

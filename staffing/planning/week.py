@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -355,13 +354,10 @@ def run_plan(
     frame = output.frame
     say("computing requirements")
     requirements = week_requirements(frame, config)
-    # TODO(merge): read config.roster.objective_mode directly once the roster's service
-    # objective lands (the field does not exist on this branch; "coverage" keeps today's roster).
-    objective_mode = getattr(config.roster, "objective_mode", "coverage")
-    service_kwargs: dict[str, Any] = {}
-    if objective_mode != "coverage":
+    curves = None
+    if config.roster.objective_mode != "coverage":
         say("building service curves")
-        service_kwargs["service"] = plan_service_curves(output, config)
+        curves = plan_service_curves(output, config)
     say("rostering")
     result = build_roster(
         roster_requirement(requirements),
@@ -373,7 +369,7 @@ def run_plan(
         time_limit=time_limit_seconds or config.plan.time_limit_seconds,
         progress=say,
         interval_minutes=config.interval_minutes,
-        **service_kwargs,
+        service=curves,
     )
     say("projecting service")
     coverage = coverage_at(result.coverage, config.interval_minutes)

@@ -15,6 +15,8 @@ from staffing.roster.config import (
     SolverSettings,
 )
 from staffing.roster.instances import RosterInstance, synthetic_instance
+from staffing.roster.service import ServiceCurves
+from staffing.roster.service_terms import ServiceReport
 from staffing.roster.types import (
     AgentContract,
     BentRule,
@@ -36,6 +38,8 @@ __all__ = [
     "RosterRules",
     "RosterSection",
     "RosterStatus",
+    "ServiceCurves",
+    "ServiceReport",
     "SolverSettings",
     "StageReport",
     "Violation",

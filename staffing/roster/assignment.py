@@ -467,10 +467,11 @@ def _assign_starts(
         for k, vs in users.items():
             m.problem += (pulp.LpAffineExpression([(v, 1.0) for v in vs] + [(n[k], -1.0)]) == 0,
                           f"shift_count[{k}]")
-        cov = add_coverage(m.problem, n, types, inputs.grid, rules, prefix="s2_")
+        cov = add_coverage(m.problem, n, types, inputs.grid, rules, prefix="s2_", service=inputs.service)
         paid = pulp.LpAffineExpression([(n[k], float(types.paid_min[k]) / 60.0) for k in n])
         terms += [(s.var, R.ELASTIC_PENALTY * R.RULE_PENALTY_FACTOR[s.rule] * s.per_unit) for s in m.slacks]
-        m.problem.setObjective(cov.objective + rules.weights.paid_hours * paid + pulp.LpAffineExpression(terms))
+        paid_cost = 0.0 if cov.prices_paid_hours else rules.weights.paid_hours
+        m.problem.setObjective(cov.objective + paid_cost * paid + pulp.LpAffineExpression(terms))
         return m, fixed, lambda: placed_breaks(cov, types)
 
     starts = _solve_step(build_starts, inputs, budget, force_elastic, ipm=True, gap=None, accept_below=accept_below)

@@ -31,6 +31,8 @@ from staffing.roster.improve import Shift, improve_shifts
 from staffing.roster.inputs import RosterInputs, roster_inputs
 from staffing.roster.outputs import agent_ledger, coverage_frame, roster_frame, scheduled_agents
 from staffing.roster.patterns import AgentClass, agent_classes
+from staffing.roster.service import ServiceCurves
+from staffing.roster.service_terms import service_report
 from staffing.roster.solve import SolverName
 from staffing.roster.tours import TourSolution, pattern_columns, solve_tours
 from staffing.roster.types import (
@@ -136,6 +138,7 @@ def build_roster(
     time_limit: float = 60.0,
     progress: Progress | None = None,
     interval_minutes: int | None = None,
+    service: ServiceCurves | None = None,
 ) -> RosterResult:
     """Roster a week: choose shifts (stage 1), then assign named agents (stage 2).
 
@@ -164,6 +167,11 @@ def build_roster(
     interval_minutes
         The requirement's interval length (the plan's); default: read from the
         requirement's timestamps with :func:`staffing.tables.infer_table_interval_minutes`.
+    service
+        Expected calls answered within target per plan interval as a function of head count
+        (built by the planning stage). Required when ``rules.objective_mode`` is
+        ``"service"`` or ``"global_sl"``: every stage then optimises that objective
+        (:mod:`staffing.roster.service_terms`); in ``"coverage"`` mode it is only reported.
 
     Returns
     -------
@@ -180,6 +188,7 @@ def build_roster(
         ``requirements`` without ``interval_start``/``agents`` or with an ``agents`` value
         that is not a finite number >= 0 (the first such interval is named); bad agents,
         ``week_start`` or ``time_limit``.
+        ``"service"`` when a service mode is configured without ``service`` curves.
     SolverError
         When even the elastic model finds no roster within the time limit.
 
@@ -191,16 +200,23 @@ def build_roster(
     weekly patterns (its best Lagrangian bound when column generation stops early) and the
     LP of the covering model alone (0 when neither LP finished in time). Decomposition after
     A. T. Ernst et al., "Staff scheduling and rostering: a review", EJOR 153 (2004).
+
+    In the service modes the bound, the gap and the status refer to the service objective
+    (``RosterResult.service.objective``); both LPs then relax the same piecewise-linear
+    model, a valid relaxation because the curves are concave.
     """
     began = time.perf_counter()
     say = progress or (lambda _msg: None)
     week_start = pd.Timestamp(week_start)
     _validate(agents, week_start, time_limit)
     _validate_requirements(requirements)
+    if rules.objective_mode != "coverage" and service is None:
+        raise InvalidArgumentError("service", None, f"ServiceCurves when roster.objective_mode is "
+                                   f"{rules.objective_mode!r} (or objective_mode 'coverage')")
     budget = Budget(time_limit)
     prev = None if previous_roster is None else previous_roster.sort_values(["agent_id", "shift_start"])
     inputs = roster_inputs(requirements, agents, rules, week_start, previous=prev, solver=solver,
-                           interval_minutes=_interval_minutes(requirements, interval_minutes))
+                           interval_minutes=_interval_minutes(requirements, interval_minutes), service=service)
     week, grid = inputs.week, inputs.grid
     contracts = inputs.agents  # as given (sorted): the ledger and the bent-rule report use these
     capacity = capacity_check(week, inputs.types, list(contracts), inputs.mask, rules)
@@ -253,8 +269,13 @@ def build_roster(
     over_after = np.maximum(scheduled_agents(roster, grid)[n:] - grid.required[n:], 0.0)
     objective = float(((weights * under + rules.weights.over_staffing * over) * h).sum()
                       + rules.weights.over_staffing * over_after.sum() * h)
+    paid_hours = float(roster["paid_minutes"].sum()) / 60.0
+    report = (None if inputs.service is None else
+              service_report(scheduled_agents(roster, grid), paid_hours, grid, rules, inputs.service))
+    # The objective the stages optimised: the bound and the gap are against it.
+    optimised = objective if report is None or rules.objective_mode == "coverage" else report.objective
     proven = cover.lower_bound if cover is not None else (cover_lp.bound if cover_lp is not None else 0.0)
-    bound = min(proven, objective)
+    bound = min(proven, optimised)
     bent = tuple(result.bent) if result is not None else ()
     if lowered:
         paid = roster.groupby("agent_id")["paid_minutes"].sum() / 60.0
@@ -267,7 +288,7 @@ def build_roster(
         status = RosterStatus.RULES_BENT
     elif capacity.shortfall_agent_hours > 0:
         status = RosterStatus.UNDERSTAFFED
-    elif objective - bound <= rules.solver.mip_rel_gap * max(objective, 1e-9):
+    elif optimised - bound <= rules.solver.mip_rel_gap * max(optimised, 1e-9):
         status = RosterStatus.OPTIMAL
     else:
         status = RosterStatus.FEASIBLE
@@ -280,15 +301,16 @@ def build_roster(
         under_peak_agent_hours=float(under[peak].sum() * h),
         over_agent_hours=float(over.sum() * h),
         over_after_week_agent_hours=float(over_after.sum() * h),
-        paid_hours=float(roster["paid_minutes"].sum()) / 60.0,
+        paid_hours=paid_hours,
         coverage_objective=objective,
         lower_bound=bound,
-        gap=(objective - bound) / max(objective, 1e-9),
+        gap=(optimised - bound) / max(optimised, 1e-9),
         solve_seconds=time.perf_counter() - began,
         solver=result.starts.outcome.solver if result is not None else "greedy",
         stages=_stages(cover, tour, result, time.perf_counter() - began),
         capacity=capacity,
         bent_rules=bent,
+        service=report,
     )
 
 

@@ -76,8 +76,19 @@ class PeakWeights(_Strict):
 class ObjectiveWeights(_Strict):
     """Weights of the objective terms (per agent-hour unless stated).
 
-    Under-staffing carries the peak weight ``w_t >= 1``; keep ``over_staffing`` below 1
-    so covering a missing agent always beats avoiding a spare one.
+    Coverage mode: under-staffing carries the peak weight ``w_t >= 1``; keep
+    ``over_staffing`` below 1 so covering a missing agent always beats avoiding a spare one.
+
+    Service mode (``objective_mode="service"``), in calls: ``missed_call`` per expected call
+    not answered within the target, ``service_paid_hours`` per paid hour and
+    ``over_staffing`` per agent-hour above the Erlang minimum. The exchange rate: an extra
+    paid hour is worth buying when it adds more than ``service_paid_hours / missed_call``
+    calls answered within target (0.25 by default; a marginal agent near the Erlang minimum
+    adds several calls an hour, so service dominates), or ``(service_paid_hours +
+    over_staffing) / missed_call`` (0.75) when the hour is above the minimum. The fairness
+    terms (spreads, target-hours deviation, cents per hour or day) only break ties between
+    rosters within about one call of each other. ``global_sl`` mode minimises
+    ``service_paid_hours`` per paid hour subject to the service-level constraint.
     """
 
     over_staffing: float = Field(default=0.5, ge=0, le=100)
@@ -86,6 +97,10 @@ class ObjectiveWeights(_Strict):
     late_spread: float = Field(default=0.02, ge=0, le=100, description="per shift of (max - min) late shifts")
     early_spread: float = Field(default=0.02, ge=0, le=100, description="per shift of (max - min) early shifts")
     target_hours_deviation: float = Field(default=0.002, ge=0, le=100, description="per hour away from target")
+    missed_call: float = Field(default=1.0, gt=0, le=1000,
+                               description="service modes: per expected call not answered within the target")
+    service_paid_hours: float = Field(default=0.25, ge=0, le=1000,
+                                      description="service modes: per paid hour (replaces paid_hours there)")
 
 
 class SolverSettings(_Strict):
@@ -115,6 +130,17 @@ class RosterRules(_Strict):
     peak: PeakWeights = Field(default_factory=PeakWeights)
     weights: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    #: What stage 1, the hand-out and the local search optimise (see :mod:`staffing.roster.service_terms`):
+    #: ``coverage`` (peak-weighted under-staffing against the Erlang minimum), ``service``
+    #: (expected calls answered within target, then paid hours) or ``global_sl`` (paid hours
+    #: subject to the week's or each day's service level). Service modes need ``ServiceCurves``.
+    objective_mode: Literal["coverage", "service", "global_sl"] = "coverage"
+    #: ``global_sl``: the service-level target holds over the whole week or on every day.
+    global_sl_scope: Literal["week", "day"] = "week"
+    #: ``global_sl``: agents scheduled at least in every interval with forecast calls.
+    min_agents_when_open: int = Field(default=1, ge=0, le=1000)
+    #: ``global_sl``: each interval answers at least this share of its calls within target.
+    min_interval_sl: float = Field(default=0.0, ge=0, le=1)
 
     @field_validator("shift_lengths_hours")
     @classmethod

@@ -6,6 +6,11 @@ Because coverage is integer in any roster, each interval also gets the valid cut
 ``(1 - phi_t) u_t + phi_t o_t >= phi_t (1 - phi_t)`` with ``phi_t = frac(r_t - base_t)``:
 the chord of the convex penalty between the two integers around the requirement.
 It tightens the LP relaxation (the proven lower bound) without cutting off any roster.
+
+In the service modes (``rules.objective_mode`` not ``"coverage"``) the same rows carry the
+head count ``x_t = r_t - u_t + o_t`` into the service terms of
+:mod:`staffing.roster.service_terms`, and the objective is the service objective
+(paid hours included) instead of the under/over-staffing one.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pulp
 
 from staffing.roster.config import RosterRules
 from staffing.roster.grid import ShiftTypes, WeekGrid, shift_coverage_rows
+from staffing.roster.service_terms import ServiceGrid, ServiceVars, add_service_terms
 
 
 @dataclass
@@ -30,12 +36,23 @@ class BreakVars:
 
 @dataclass
 class CoverageModel:
-    """Handles to the coverage part of a model."""
+    """Handles to the coverage part of a model.
+
+    ``objective`` is the objective of the mode: coverage (under/over-staffing), or the
+    service objective with its paid-hours cost (then ``service`` holds its variables and
+    callers add no paid-hours term of their own, see :attr:`prices_paid_hours`).
+    """
 
     under: list[pulp.LpVariable]
     over: list[pulp.LpVariable]
     objective: pulp.LpAffineExpression
     breaks: dict[int, BreakVars]
+    service: ServiceVars | None = None
+
+    @property
+    def prices_paid_hours(self) -> bool:
+        """True when ``objective`` already charges paid hours (the service modes)."""
+        return self.service is not None
 
 
 def add_coverage(
@@ -46,8 +63,10 @@ def add_coverage(
     rules: RosterRules,
     *,
     prefix: str,
+    service: ServiceGrid | None = None,
 ) -> CoverageModel:
-    """Add break placement, coverage rows and cuts for the shift-count variables ``counts``."""
+    """Add break placement, coverage rows and cuts for the shift-count variables ``counts``;
+    with ``service`` (and a service ``rules.objective_mode``) the service terms too."""
     n = grid.n_intervals
     g = grid.step_minutes
     rows: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(n)]
@@ -90,7 +109,11 @@ def add_coverage(
         [(under[t], float(grid.weights[t]) * h) for t in range(n)]
         + [(over[t], rules.weights.over_staffing * h) for t in range(n)]
     )
-    return CoverageModel(under, over, objective, breaks)
+    if service is None or rules.objective_mode == "coverage":
+        return CoverageModel(under, over, objective, breaks)
+    paid = pulp.LpAffineExpression([(x, float(types.paid_min[k]) / 60.0) for k, x in sorted(counts.items())])
+    objective, handles = add_service_terms(problem, under, over, paid, grid, rules, service, prefix=prefix)
+    return CoverageModel(under, over, objective, breaks, handles)
 
 
 def placed_breaks(model: CoverageModel, types: ShiftTypes) -> dict[int, list[list[int]]]:

@@ -79,7 +79,7 @@ def build_covering(
         int(k): problem.add_variable(f"x_{int(k)}", lowBound=0, upBound=int(max_count[k]), cat=pulp.LpInteger)
         for k in usable
     }
-    cov = add_coverage(problem, counts, types, grid, rules, prefix="")
+    cov = add_coverage(problem, counts, types, grid, rules, prefix="", service=inputs.service)
     day_of = types.day
     for d in range(DAYS):
         on_day = [k for k in counts if day_of[k] == d]
@@ -102,7 +102,9 @@ def build_covering(
     problem += (paid_hours + shortfall >= float(sum(a.min_hours for a in agents)), "agg_min_hours")
     _aggregate_rest(problem, counts, types, mask, rules)
     _aggregate_days_off(problem, counts, types, mask, rules)
-    objective = cov.objective + rules.weights.paid_hours * paid_hours + MIN_HOURS_SHORTFALL_PENALTY * shortfall
+    # The service objectives price paid hours themselves (their weight is no tie-breaker there).
+    paid_cost = 0.0 if cov.prices_paid_hours else rules.weights.paid_hours
+    objective = cov.objective + paid_cost * paid_hours + MIN_HOURS_SHORTFALL_PENALTY * shortfall
     problem.setObjective(objective)
     return problem, counts, cov, paid_hours
 
@@ -174,11 +176,12 @@ def neighbourhood(types: ShiftTypes, chosen: np.ndarray, *, steps: int) -> np.nd
 
 
 def covering_lp(inputs: RosterInputs, budget: Budget) -> CoveringLP | None:
-    """The LP relaxation of the covering model with the coverage objective alone, or ``None``
-    when it does not finish within ``budget``.
+    """The LP relaxation of the covering model with the mode's objective alone (coverage, or
+    the service objective with its paid hours), or ``None`` when it does not finish within
+    ``budget``.
 
-    It relaxes every rule of the roster, so its optimum is a lower bound on the coverage
-    objective of any roster, the same quantity the pattern model's LP bounds more tightly.
+    It relaxes every rule of the roster, so its optimum is a lower bound on that objective
+    of any roster, the same quantity the pattern model's LP bounds more tightly.
     """
     problem, counts, cov, _ = build_covering(inputs)
     problem.setObjective(cov.objective)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from staffing.roster.grid import DAYS
-from staffing.roster.improve import Shift, _apply, _gains, _marginal_prefix
+from staffing.roster.improve import Shift, _apply, _gains
 from staffing.roster.inputs import RosterInputs
+from staffing.roster.search_cost import search_cost
 
 #: Patterns tried per agent (best score first) before the agent is given up.
 PATTERNS_TRIED = 50
@@ -50,9 +51,9 @@ def greedy_roster(inputs: RosterInputs) -> list[Shift] | None:
     weekly patterns are not enumerated or some agent gets no rest-feasible week this way."""
     if inputs.classes is None:
         return None
-    types, grid, rules, mask = inputs.types, inputs.grid, inputs.rules, inputs.mask
-    g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
-    r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
+    types, grid, mask = inputs.types, inputs.grid, inputs.mask
+    g, n = grid.step_minutes, grid.n_intervals
+    cost = search_cost(inputs)
     starts_idx = types.start_min // g
     ends_idx = np.minimum(types.end_min // g, n)
     lengths = np.unique(types.length_min)
@@ -64,7 +65,8 @@ def greedy_roster(inputs: RosterInputs) -> list[Shift] | None:
         if cls.lengths.shape[0] == 0:
             return None
         ks = np.flatnonzero(mask[a])
-        gain, offsets = _gains(ks, _marginal_prefix(cov, r, w, wo, h), types, starts_idx, ends_idx, g, n)
+        gain, offsets = _gains(ks, cost.marginal_prefix(cov), types, starts_idx, ends_idx, g, n)
+        gain += cost.shift_cost[ks]
         # best[d, i]: the best gain of a start of length ``lengths[i - 1]`` on day d (column 0: off).
         best = np.full((DAYS, lengths.size + 1), np.inf)
         best[:, 0] = 0.0

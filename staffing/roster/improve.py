@@ -6,8 +6,10 @@ availability, start window), on the same day or on a day off whose swap keeps th
 rules (two consecutive days off, consecutive days incl. last week), with rest to the
 agent's previous and next shift and weekly paid hours inside the contract. Breaks of the
 moved shift go where removing one agent costs least. A move is taken when it lowers the
-coverage objective ``sum_t f_t(c_t)``, ``f_t(c) = h (w_t (r_t - c)^+ + w_over (c - r_t)^+)``;
-passes repeat until no move improves or the time budget is spent.
+objective of the run's mode (:mod:`staffing.roster.search_cost`): in coverage mode
+``sum_t f_t(c_t)``, ``f_t(c) = h (w_t (r_t - c)^+ + w_over (c - r_t)^+)``; in the service
+modes the service objective by its deltas (calls answered within target gained or lost,
+paid hours); passes repeat until no move improves or the time budget is spent.
 
 When single moves are stuck, *pair moves* move two shifts of one agent to two of their
 days off at once (e.g. from a Saturday-Sunday to a Monday-Tuesday when the agent's days off
@@ -26,6 +28,7 @@ import numpy as np
 from staffing.roster.config import RosterRules
 from staffing.roster.grid import MINUTES_PER_DAY, ShiftTypes, WeekGrid
 from staffing.roster.inputs import RosterInputs
+from staffing.roster.search_cost import SearchCost, search_cost
 
 Shift = tuple[int, int, list[int]]
 
@@ -58,13 +61,6 @@ def _days_feasible(days: set[int], rules: RosterRules, history: frozenset[int]) 
     return True
 
 
-def _marginal_prefix(cov: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float) -> np.ndarray:
-    """Prefix sums of the change in coverage cost from one more agent in each interval."""
-    add = h * (wo * (np.maximum(cov + 1 - r, 0) - np.maximum(cov - r, 0))
-               - w * (np.maximum(r - cov, 0) - np.maximum(r - cov - 1, 0)))
-    return np.concatenate([[0.0], np.cumsum(add)])
-
-
 def _gains(ks: np.ndarray, prefix: np.ndarray, types: ShiftTypes, starts_idx: np.ndarray, ends_idx: np.ndarray,
            g: int, n: int) -> tuple[np.ndarray, list[list[int]]]:
     """Cost change of adding each shift type ``ks`` with its best break placement."""
@@ -83,8 +79,16 @@ def _gains(ks: np.ndarray, prefix: np.ndarray, types: ShiftTypes, starts_idx: np
     return gain, best_offsets
 
 
-def _objective(cov: np.ndarray, r: np.ndarray, w: np.ndarray, wo: float, h: float) -> float:
-    return float(h * (w * np.maximum(r - cov, 0) + wo * np.maximum(cov - r, 0)).sum())
+def _confirmed(cost: SearchCost, cov: np.ndarray, current: tuple[int, list[int]], new: tuple[int, list[int]]) -> bool:
+    """True when ``new`` beats ``current`` by the exact objective (``cov`` holds neither)."""
+    inputs = cost.inputs
+    g, n = inputs.grid.step_minutes, inputs.grid.n_intervals
+    totals = []
+    for k, offsets in (current, new):
+        _apply(cov, k, offsets, inputs.types, g, n, 1.0)
+        totals.append(cost.total(cov) + cost.shift_cost[k])
+        _apply(cov, k, offsets, inputs.types, g, n, -1.0)
+    return totals[1] < totals[0] - 1e-9
 
 
 def _neighbours(spans: list[tuple[int, int]], first_end: int) -> tuple[np.ndarray, np.ndarray]:
@@ -103,12 +107,12 @@ def _pair_moves(
     history: list[frozenset[int]],
     began: float,
     seconds: float,
+    cost: SearchCost,
 ) -> bool:
     """One pass of pair moves (see module docstring); ``shifts``, ``cov``, ``paid`` change in place."""
     types, grid, agents, rules = inputs.types, inputs.grid, inputs.agents, inputs.rules
     last_end = inputs.carry.last_end_min
-    g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
-    r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
+    g, n = grid.step_minutes, grid.n_intervals
     starts_idx = types.start_min // g
     ends_idx = np.minimum(types.end_min // g, n)
     improved = False
@@ -129,8 +133,8 @@ def _pair_moves(
                      if _days_feasible(keep_days | {d1, d2}, rules, history[a])]
             if not pairs:
                 continue
-            before = _objective(cov, r, w, wo, h)
             (_, ki, oi), (_, kj, oj) = shifts[i], shifts[j]
+            before = cost.total(cov) + cost.shift_cost[ki] + cost.shift_cost[kj]
             _apply(cov, ki, oi, types, g, n, -1.0)
             _apply(cov, kj, oj, types, g, n, -1.0)
             others = [(int(types.start_min[shifts[m][1]]), int(types.end_min[shifts[m][1]]))
@@ -142,7 +146,7 @@ def _pair_moves(
             for d1, d2 in pairs:
                 for first, second in ((d1, d2), (d2, d1)):
                     choice = _place_two(inputs, first, second, a, others, first_end, paid_rest, lo_min, hi_min, cov,
-                                        starts_idx, ends_idx)
+                                        starts_idx, ends_idx, cost)
                     if choice is not None and (best is None or choice[0] < best[0]):
                         best = choice
             if best is not None and best[0] < before - 1e-9:
@@ -161,11 +165,12 @@ def _pair_moves(
 def _place_two(
     inputs: RosterInputs, first: int, second: int, a: int, others: list[tuple[int, int]], first_end: int,
     paid_rest: float, lo_min: float, hi_min: float, cov: np.ndarray, starts_idx: np.ndarray, ends_idx: np.ndarray,
+    cost: SearchCost,
 ) -> tuple[float, int, list[int], int, list[int]] | None:
-    """Best shift on day ``first``, then the best on ``second`` given it; the objective after both."""
+    """Best shift on day ``first``, then the best on ``second`` given it; the objective after
+    both (with the two shifts' own costs)."""
     types, grid, mask, rest = inputs.types, inputs.grid, inputs.mask, inputs.rest_minutes
-    g, n, h = grid.step_minutes, grid.n_intervals, grid.step_hours
-    r, w, wo = grid.required, grid.weights, inputs.rules.weights.over_staffing
+    g, n = grid.step_minutes, grid.n_intervals
 
     def allowed(day: int, spans: list[tuple[int, int]]) -> np.ndarray:
         starts, ends = _neighbours(spans, first_end)
@@ -182,7 +187,8 @@ def _place_two(
     ks1 = np.flatnonzero(cand1)
     if ks1.size == 0:
         return None
-    gain1, offs1 = _gains(ks1, _marginal_prefix(cov, r, w, wo, h), types, starts_idx, ends_idx, g, n)
+    gain1, offs1 = _gains(ks1, cost.marginal_prefix(cov), types, starts_idx, ends_idx, g, n)
+    gain1 = gain1 + cost.shift_cost[ks1]
     for pick in np.argsort(gain1, kind="stable")[:5]:
         k1, o1 = int(ks1[pick]), offs1[pick]
         cand2 = allowed(second, [*others, (int(types.start_min[k1]), int(types.end_min[k1]))])
@@ -192,11 +198,12 @@ def _place_two(
         if ks2.size == 0:
             continue
         _apply(cov, k1, o1, types, g, n, 1.0)
-        gain2, offs2 = _gains(ks2, _marginal_prefix(cov, r, w, wo, h), types, starts_idx, ends_idx, g, n)
+        gain2, offs2 = _gains(ks2, cost.marginal_prefix(cov), types, starts_idx, ends_idx, g, n)
+        gain2 = gain2 + cost.shift_cost[ks2]
         best2 = int(np.argmin(gain2))
         k2, o2 = int(ks2[best2]), offs2[best2]
         _apply(cov, k2, o2, types, g, n, 1.0)
-        after = _objective(cov, r, w, wo, h)
+        after = cost.total(cov) + cost.shift_cost[k1] + cost.shift_cost[k2]
         _apply(cov, k2, o2, types, g, n, -1.0)
         _apply(cov, k1, o1, types, g, n, -1.0)
         return after, k1, o1, k2, o2
@@ -209,8 +216,7 @@ def improve_shifts(shifts: list[Shift], inputs: RosterInputs, seconds: float) ->
     types, grid, agents, mask, rules = inputs.types, inputs.grid, inputs.agents, inputs.mask, inputs.rules
     last_end, carry_days = inputs.carry.last_end_min, inputs.carry.worked_days
     g, n = grid.step_minutes, grid.n_intervals
-    h = grid.step_hours
-    r, w, wo = grid.required, grid.weights, rules.weights.over_staffing
+    cost = search_cost(inputs)
     rest = round(rules.min_rest_hours * 60)
     shifts = [(a, k, list(o)) for a, k, o in shifts]
     cov = _coverage(shifts, types, grid)
@@ -230,7 +236,7 @@ def improve_shifts(shifts: list[Shift], inputs: RosterInputs, seconds: float) ->
                     break
                 a, k, offsets = shifts[i]
                 _apply(cov, k, offsets, types, g, n, -1.0)
-                prefix = _marginal_prefix(cov, r, w, wo, h)
+                prefix = cost.marginal_prefix(cov)
                 mine = sorted((int(types.start_min[kk]), int(types.end_min[kk])) for aa, kk, _ in shifts
                               if aa == a and kk != k)
                 other_starts = np.array([-10**9] + [s for s, _ in mine] + [10**9])
@@ -248,14 +254,16 @@ def improve_shifts(shifts: list[Shift], inputs: RosterInputs, seconds: float) ->
                 cand[k] = True
                 ks = np.flatnonzero(cand)
                 gain, best_offsets = _gains(ks, prefix, types, starts_idx, ends_idx, g, n)
+                gain += cost.shift_cost[ks]
                 j_cur = int(np.flatnonzero(ks == k)[0])
                 j_best = int(np.argmin(gain))
-                if gain[j_best] < gain[j_cur] - 1e-9:
+                if gain[j_best] < gain[j_cur] - 1e-9 and (
+                        not cost.exact_check or _confirmed(cost, cov, (k, offsets), (int(ks[j_best]), best_offsets[j_best]))):
                     k_new = int(ks[j_best])
                     paid[a] += types.paid_min[k_new] - types.paid_min[k]
                     shifts[i] = (a, k_new, best_offsets[j_best])
                     improved = True
                 _apply(cov, shifts[i][1], shifts[i][2], types, g, n, 1.0)
-        if not _pair_moves(shifts, cov, paid, inputs, history, began, seconds):
+        if not _pair_moves(shifts, cov, paid, inputs, history, began, seconds, cost):
             break
     return shifts

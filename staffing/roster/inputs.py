@@ -11,6 +11,8 @@ from staffing.roster.config import RosterRules
 from staffing.roster.grid import ShiftTypes, WeekGrid, agent_type_mask, model_grids
 from staffing.roster.patterns import AgentClass, agent_classes
 from staffing.roster.previous import CarryOver, carry_over
+from staffing.roster.service import ServiceCurves
+from staffing.roster.service_terms import ServiceGrid, service_grid
 from staffing.roster.solve import SolverName
 from staffing.roster.types import AgentContract
 
@@ -41,6 +43,10 @@ class RosterInputs:
         are too many to enumerate.
     solver
         ``"highs"`` or ``"cbc"``.
+    service
+        The service curves on ``grid`` (:mod:`staffing.roster.service_terms`), or ``None``
+        when none were given; the models use them when ``rules.objective_mode`` is not
+        ``"coverage"``.
     """
 
     types: ShiftTypes
@@ -52,11 +58,26 @@ class RosterInputs:
     carry: CarryOver
     classes: tuple[AgentClass, ...] | None
     solver: SolverName
+    service: ServiceGrid | None = None
 
     @property
     def rest_minutes(self) -> int:
         """The minimum rest between shifts in whole minutes."""
         return round(self.rules.min_rest_hours * 60)
+
+
+def head_capacity(types: ShiftTypes, mask: np.ndarray, grid: WeekGrid) -> np.ndarray:
+    """Per grid interval, the most agents who can be on the floor: agents with a shift type
+    they may work spanning it, plus last week's spill-over."""
+    g, n = grid.step_minutes, grid.n_intervals
+    spans = np.zeros((len(types), n + 1))
+    lo = np.minimum(types.start_min // g, n)
+    hi = np.minimum(types.end_min // g, n)
+    spans[np.arange(len(types)), lo] += 1
+    spans[np.arange(len(types)), hi] -= 1
+    covers = np.cumsum(spans, axis=1)[:, :n] > 0
+    reach = (mask.astype(np.int32) @ covers.astype(np.int32)) > 0
+    return reach.sum(axis=0) + grid.baseline
 
 
 def roster_inputs(
@@ -68,6 +89,7 @@ def roster_inputs(
     previous: pd.DataFrame | None,
     solver: SolverName,
     interval_minutes: int,
+    service: ServiceCurves | None = None,
 ) -> RosterInputs:
     """Build the model input of one week.
 
@@ -83,6 +105,8 @@ def roster_inputs(
         Last week's roster sorted by ``agent_id, shift_start``, or ``None``.
     interval_minutes
         Length of the requirement intervals.
+    service
+        Expected calls answered within target per plan interval, or ``None``.
     """
     ordered = tuple(sorted(agents, key=lambda a: a.agent_id))
     # The models see the week plus the hours the last shifts can run past its end.
@@ -97,4 +121,6 @@ def roster_inputs(
         classes: tuple[AgentClass, ...] | None = tuple(agent_classes(list(ordered), types, mask, rules, carry))
     except ValueError:
         classes = None
-    return RosterInputs(types, week, grid, ordered, mask, rules, carry, classes, solver)
+    curves = None if service is None else service_grid(service, grid, week.n_intervals,
+                                                         head_capacity(types, mask, grid))
+    return RosterInputs(types, week, grid, ordered, mask, rules, carry, classes, solver, curves)

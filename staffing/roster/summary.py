@@ -7,8 +7,29 @@ from typing import Any
 from staffing.roster.types import RosterResult
 
 
+def _service(result: RosterResult) -> dict[str, Any] | None:
+    """The service figures (``None`` without service curves); ``objective`` is ``None`` in coverage mode."""
+    s = result.service
+    if s is None:
+        return None
+    return {
+        "objective_mode": s.mode,
+        "objective": None if s.mode == "coverage" else round(s.objective, 4),
+        "expected_calls": round(s.calls, 4),
+        "expected_answered_within_target": round(s.answered, 4),
+        "projected_service_level": round(s.projected_sl, 6),
+        "projected_service_level_by_day": [None if d != d else round(d, 6) for d in s.day_sl],
+        "target_service_level": s.target_sl,
+        "target_met": s.target_met,
+        "message": s.message,
+    }
+
+
 def roster_summary(result: RosterResult) -> dict[str, Any]:
-    """The roster's figures as JSON-ready data (the content of ``summary.json``)."""
+    """The roster's figures as JSON-ready data (the content of ``summary.json``).
+
+    ``lower_bound`` and ``gap`` refer to ``service.objective`` in the service modes.
+    """
     return {
         "status": result.status.value,
         "solver": result.solver,
@@ -35,6 +56,7 @@ def roster_summary(result: RosterResult) -> dict[str, Any]:
             "shortfall_agent_hours": round(result.capacity.shortfall_agent_hours, 4),
             "problems": list(result.capacity.problems),
         },
+        "service": _service(result),
         "rules_bent": [
             {"rule": b.rule, "agent_id": b.agent_id, "amount": b.amount, "unit": b.unit, "detail": b.detail}
             for b in result.bent_rules

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from staffing.roster.service_terms import ServiceReport
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,13 @@ class RosterResult:
         Proven lower bound on ``coverage_objective`` over every roster obeying the
         rules: the LP relaxation of the covering model with agents' weekly patterns
         (or, where patterns do not apply, of the covering model alone), strengthened by
-        integer-coverage cuts.
+        integer-coverage cuts. In the service modes, on ``service.objective`` instead.
     gap
-        ``(coverage_objective - lower_bound) / max(coverage_objective, 1e-9)``.
+        ``(coverage_objective - lower_bound) / max(coverage_objective, 1e-9)`` (service
+        modes: with ``service.objective``).
+    service
+        With service curves: expected calls answered within target, the projected SL and
+        the service objective (:class:`~staffing.roster.service_terms.ServiceReport`).
     """
 
     roster: pd.DataFrame
@@ -156,6 +163,7 @@ class RosterResult:
     stages: tuple[StageReport, ...]
     capacity: CapacityCheck
     bent_rules: tuple[BentRule, ...] = field(default=())
+    service: ServiceReport | None = None
 
 
 class ShiftRow(NamedTuple):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -116,12 +115,11 @@ def test_run_plan_passes_curves_only_outside_coverage_mode(
     monkeypatch.setattr(week, "forecast", lambda *args, **kwargs: _output(frame))
     monkeypatch.setattr(week, "build_roster", fake_build_roster)
     config = _config(tmp_path)
-    if mode != "coverage":  # the roster's field lands with its branch; stand in for it
-        config = config.model_copy(update={"roster": SimpleNamespace(objective_mode=mode)})
+    config = config.model_copy(update={"roster": config.roster.model_copy(update={"objective_mode": mode})})
     with pytest.raises(_Stop):
         week.run_plan(config, frame, [], week_start=dt.date(2024, 4, 1))
     if mode == "coverage":
-        assert "service" not in seen
+        assert seen["service"] is None
     else:
         curves = seen["service"]
         assert isinstance(curves, ServiceCurves)
