@@ -23,11 +23,6 @@ SETTINGS = ReforecastSettings(horizon_days=7, drift_wape_threshold=0.05, drift_w
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
-
-
-@pytest.fixture
 def data() -> pd.DataFrame:
     return synthetic_history(["a", "b"], "2024-01-01", 21)
 

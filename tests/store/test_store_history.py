@@ -14,11 +14,6 @@ from staffing.store import SCHEMA_VERSION, Store, default_store_url
 from staffing.store import schema as store_schema
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
-
-
 def _history(n: int = 8, queue: str = "q1", start: str = "2024-03-04") -> pd.DataFrame:
     times = pd.date_range(start, periods=n, freq="15min")
     return pd.DataFrame({"interval_start": times, "queue": queue, "offered": np.arange(n, dtype=float), "aht_seconds": 300.0})

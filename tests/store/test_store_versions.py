@@ -15,11 +15,6 @@ from staffing.store import Store
 DAY = 96
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
-
-
 def _actuals(start: str, days: int, value: float) -> pd.DataFrame:
     times = pd.date_range(start, periods=days * DAY, freq="15min")
     return pd.DataFrame({"interval_start": times, "queue": "q", "offered": value})
