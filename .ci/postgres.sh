@@ -17,6 +17,8 @@
 # stop [DIR]: stop the server in DIR (default $STAFFING_TEST_POSTGRES_DIR) and delete DIR.
 # Only a folder this script created (it holds the marker file) is ever deleted.
 #
+# bindir: print the folder of the server binaries (fails when there are none).
+#
 # The server binaries are found with $PG_BIN, else `pg_config --bindir`, else the newest
 # /usr/lib/postgresql/*/bin (Debian), else $PATH.
 set -euo pipefail
@@ -126,5 +128,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) shift; stop "$@" ;;
-  *) echo "usage: $0 start | stop [DIR]" >&2; exit 2 ;;
+  bindir) pg_bindir ;;
+  *) echo "usage: $0 start | stop [DIR] | bindir" >&2; exit 2 ;;
 esac
