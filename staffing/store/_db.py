@@ -24,14 +24,20 @@ _REL_TOL = 1e-9
 
 @contextmanager
 def write_transaction(engine: sa.Engine, url_display: str) -> Iterator[sa.Connection]:
-    """A write transaction (``BEGIN IMMEDIATE`` on SQLite): commit on success, else roll back."""
+    """A write transaction: commit on success, else roll back.
+
+    It takes the store's write lock first (``BEGIN IMMEDIATE`` on SQLite, an advisory
+    lock on PostgreSQL: see :func:`~staffing.store.engine.create_store_engine`); waiting
+    longer than the busy timeout raises :class:`StoreError`.
+    """
     try:
         with engine.connect() as conn:
             conn.execution_options(staffing_write=True)
             with conn.begin():
                 yield conn
     except sa.exc.OperationalError as exc:
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+        # SQLite: "database is locked"; PostgreSQL: "canceling statement due to lock timeout".
+        if any(word in str(exc.orig) for word in ("locked", "busy", "lock timeout")):
             raise StoreError(
                 f"store {url_display} is busy: another process kept it locked for "
                 "longer than the busy timeout (a long reforecast or import?); try again later"
