@@ -34,7 +34,8 @@ def database_error(exc: sa.exc.DBAPIError, engine: sa.Engine, url_display: str) 
     # sqlite3 errors carry their result code name (Python 3.11+); the texts are the fallback.
     code = str(getattr(exc.orig, "sqlite_errorname", ""))
     where = store_location(engine.url)
-    if "locked" in text or "busy" in text:
+    # SQLite: "database is locked"; PostgreSQL: "canceling statement due to lock timeout".
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         return StoreError(
             f"store {url_display} is busy: another process kept it locked for "
             "longer than the busy timeout (a long reforecast or import?); try again later"
@@ -74,7 +75,12 @@ def read_connection(engine: sa.Engine, url_display: str) -> Iterator[sa.Connecti
 
 @contextmanager
 def write_transaction(engine: sa.Engine, url_display: str) -> Iterator[sa.Connection]:
-    """A write transaction (``BEGIN IMMEDIATE`` on SQLite): commit on success, else roll back."""
+    """A write transaction: commit on success, else roll back.
+
+    It takes the store's write lock first (``BEGIN IMMEDIATE`` on SQLite, an advisory
+    lock on PostgreSQL: see :func:`~staffing.store.engine.create_store_engine`); waiting
+    longer than the busy timeout raises :class:`StoreError` (via :func:`database_error`).
+    """
     with translate_errors(engine, url_display), engine.connect() as conn:
         conn.execution_options(staffing_write=True)
         with conn.begin():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -24,6 +25,10 @@ from staffing.errors import StoreConfigError, StoreError
 STORE_URL_ENV = "STAFFING_STORE_URL"
 #: Default store, relative to the working directory.
 DEFAULT_STORE_URL = "sqlite:///forecasts/staffing.db"
+#: PostgreSQL advisory-lock key of the store's write lock (one per database). The run
+#: locks of :mod:`staffing.store.lock` use ``crc32("staffing:<name>")`` in the same key
+#: space; this name is not a run-lock name, so the keys differ.
+PG_WRITE_LOCK_KEY = zlib.crc32(b"staffing.store:write-transaction") & 0x7FFFFFFF
 
 
 def default_store_url() -> str:
@@ -138,6 +143,10 @@ def create_store_engine(url: str | URL, *, busy_timeout_seconds: float, read_onl
     :func:`read_only_sqlite_url`) and its journal mode is left as it is, so a read
     command works on a read-only file or directory and never creates the file or its
     directory. The caller checks that the file exists.
+
+    On PostgreSQL the same rule: a write transaction first takes the store's write lock
+    (a transaction-level advisory lock, waiting at most the busy timeout), so writers run
+    one after the other as on SQLite. Readers are not affected.
     """
     parsed = parse_store_url(url) if isinstance(url, str) else url
     path = sqlite_file(parsed)
@@ -158,6 +167,8 @@ def create_store_engine(url: str | URL, *, busy_timeout_seconds: float, read_onl
     if parsed.get_backend_name() == "sqlite":
         # Switching to WAL is a write: never on a read-only open.
         _configure_sqlite(engine, busy_timeout_seconds, wal=not memory and not read_only)
+    elif parsed.get_backend_name() == "postgresql":
+        _configure_postgres(engine, busy_timeout_seconds)
     return engine
 
 
@@ -179,3 +190,19 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_seconds: float, *, wal: bo
     def _on_begin(connection: sa.Connection) -> None:
         immediate = connection.get_execution_options().get("staffing_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _configure_postgres(engine: sa.Engine, busy_timeout_seconds: float) -> None:
+    # Without this, two writers of the store (say an import and a reforecast in another
+    # process) each check for existing rows in their own READ COMMITTED snapshot, then
+    # the second fails on a duplicate key of a row the first inserted meanwhile, or both
+    # write publications computed from the same old state. SQLite's BEGIN IMMEDIATE
+    # serialises writers; this lock does the same. Being transaction-level, it ends with
+    # the transaction, and with the session of a process that dies.
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        if not connection.get_execution_options().get("staffing_write", False):
+            return
+        # SET LOCAL: only for this transaction (then the server default applies again).
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(busy_timeout_seconds * 1000))}")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")

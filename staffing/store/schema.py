@@ -232,8 +232,10 @@ _POSTGRES_TRIGGERS = [
        BEGIN
          IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'forecast_versions rows are immutable'; END IF;
          IF ROW({_PG_FIXED_NEW}) IS DISTINCT FROM ROW({_PG_FIXED_OLD})
-            OR NOT (NEW.status = OLD.status OR (OLD.status = 'draft' AND NEW.status = 'published'))
          THEN RAISE EXCEPTION 'forecast_versions rows are immutable'; END IF;
+         -- Same message as SQLite's forecast_versions_status trigger.
+         IF NOT (NEW.status = OLD.status OR (OLD.status = 'draft' AND NEW.status = 'published'))
+         THEN RAISE EXCEPTION 'a forecast version status only goes draft -> published'; END IF;
          RETURN NEW;
        END $$ LANGUAGE plpgsql""",
     """CREATE OR REPLACE TRIGGER forecast_values_immutable BEFORE UPDATE OR DELETE ON forecast_values

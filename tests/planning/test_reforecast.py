@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -20,11 +18,6 @@ from staffing.store import Store, UnitOfWork
 from staffing.store import schema as store_schema
 
 SETTINGS = ReforecastSettings(horizon_days=7, drift_wape_threshold=0.05, drift_window_days=3)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
 
 
 @pytest.fixture

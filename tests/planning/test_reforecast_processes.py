@@ -1,7 +1,13 @@
-"""Reforecast crash safety and locking with real processes (SIGKILL, concurrent runs)."""
+"""Reforecast crash safety and locking with real processes (SIGKILL, concurrent runs).
+
+Every test runs on SQLite (the lock is an ``flock`` beside the database file) and on
+PostgreSQL (a session-level advisory lock), through the parametrised ``store_url``
+fixture of tests/conftest.py.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,8 +32,10 @@ SETTINGS = ReforecastSettings(horizon_days=7)
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
 
 
-def _start(url: str, history: Path, marker: Path, *, sleep: float, release: Path | None = None) -> subprocess.Popen[str]:
-    cmd = [sys.executable, str(HELPER), url, "--history", str(history), "--marker", str(marker), "--sleep", str(sleep)]
+def _start(url: str, history: Path, marker: Path, *, sleep: float, release: Path | None = None,
+           lock_timeout: float = 0.0) -> subprocess.Popen[str]:
+    cmd = [sys.executable, str(HELPER), url, "--history", str(history), "--marker", str(marker), "--sleep", str(sleep),
+           "--lock-timeout", str(lock_timeout)]
     if release is not None:
         cmd += ["--release", str(release)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -50,22 +58,35 @@ def _snapshot(store: Store) -> dict[str, int]:
         return {t: conn.execute(sa.select(sa.func.count()).select_from(store_schema.metadata.tables[t])).scalar_one() for t in ("history", "forecast_versions", "forecast_values", "publications", "accuracy")}
 
 
+def _assert_lock_freed_by_the_server(store: Store, seconds: float = 30.0) -> None:
+    """PostgreSQL: wait until no advisory lock is held in the store's database.
+
+    A killed client cannot unlock; its server session ends (freeing its advisory locks
+    and rolling back its transaction) when the server sees the connection close, which
+    happens just after the kill, not at once.
+    """
+    query = ("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+             "WHERE l.locktype = 'advisory' AND d.datname = current_database()")
+    deadline = time.monotonic() + seconds
+    with store.engine.connect() as conn:
+        while conn.exec_driver_sql(query).scalar_one():
+            assert time.monotonic() < deadline, f"the killed client's advisory lock was not freed in {seconds} s"
+            time.sleep(0.05)
+            conn.rollback()  # a fresh snapshot of pg_locks on the next poll
+
+
 @pytest.fixture
-def seeded(tmp_path: Path) -> tuple[str, Path, Path]:
+def seeded(store: Store, tmp_path: Path) -> tuple[str, Path, Path]:
     """A store with one published reforecast, and a CSV of two more days of actuals."""
     data = synthetic_history(["a", "b"], "2024-01-01", 16)
-    url = f"sqlite:///{tmp_path / 'st.db'}"
-    store = Store.open(url)
     run_reforecast(store, data[data["interval_start"] < "2024-01-15"], seasonal_naive, SETTINGS)
-    store.close()
     csv = tmp_path / "new.csv"
     data.to_csv(csv, index=False)
-    return url, csv, tmp_path
+    return store.url, csv, tmp_path
 
 
-def test_sigkill_mid_transaction_leaves_store_consistent(seeded: tuple[str, Path, Path]) -> None:
+def test_sigkill_mid_transaction_leaves_store_consistent(seeded: tuple[str, Path, Path], store: Store) -> None:
     url, csv, tmp = seeded
-    store = Store.open(url)
     before = _snapshot(store)
     published = store.published_for("a")
     marker = tmp / "fitting"
@@ -76,8 +97,11 @@ def test_sigkill_mid_transaction_leaves_store_consistent(seeded: tuple[str, Path
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    else:
+        _assert_lock_freed_by_the_server(store)
     assert _snapshot(store) == before
     pd.testing.assert_frame_equal(store.published_for("a"), published)
     killed = [r for r in store.list_runs("reforecast") if r.status == "running"]
@@ -87,9 +111,13 @@ def test_sigkill_mid_transaction_leaves_store_consistent(seeded: tuple[str, Path
     assert summary.abandoned_runs == (killed[0].run_id,)
     assert store.get_run(killed[0].run_id).status == "failed"
     assert len(summary.new_versions) == 2 and summary.history_inserted == 2 * 2 * 96
+    # ... and releases the lock as usual: no holder left, free for the next run.
+    assert store.lock_holder("reforecast") is None
+    with store.lock("reforecast"):
+        pass
 
 
-def test_concurrent_reforecasts_second_exits_or_waits(seeded: tuple[str, Path, Path]) -> None:
+def test_concurrent_reforecasts_second_exits_or_waits(seeded: tuple[str, Path, Path], store: Store) -> None:
     url, csv, tmp = seeded
     marker, release = tmp / "first", tmp / "release"
     # The first run holds the lock (inside its transaction) until the test creates `release`.
@@ -103,7 +131,6 @@ def test_concurrent_reforecasts_second_exits_or_waits(seeded: tuple[str, Path, P
     assert not (tmp / "second").exists()
     # An in-process run with a lock timeout waits for the first to finish, then finds
     # the inputs unchanged (the first run made the versions with the same model).
-    store = Store.open(url)
     with pytest.raises(LockBusyError, match=r"after waiting 0\.2 s"):
         run_reforecast(store, None, seasonal_naive, SETTINGS.model_copy(update={"lock_timeout_seconds": 0.2}))
     started = time.monotonic()
@@ -114,3 +141,33 @@ def test_concurrent_reforecasts_second_exits_or_waits(seeded: tuple[str, Path, P
     assert time.monotonic() - started >= 1.0  # it waited for the release
     assert [q.status for q in waited.queues] == ["unchanged", "unchanged"]
     assert waited.history_inserted == 0 and not (tmp / "third").exists()
+
+
+def test_processes_waiting_for_the_lock_create_each_version_once(seeded: tuple[str, Path, Path], store: Store) -> None:
+    url, csv, tmp = seeded
+    before = _snapshot(store)
+    # Three processes with the same new actuals and model, started together, each willing
+    # to wait for the lock: they run one after the other, and only the first to get the
+    # lock has anything to do.
+    procs = [_start(url, csv, tmp / f"marker{i}", sleep=0.5, lock_timeout=120) for i in range(3)]
+    summaries = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        summaries.append(json.loads(out))
+    statuses = sorted(tuple(q["status"] for q in s["queues"]) for s in summaries)
+    assert statuses == [("created", "created"), ("unchanged", "unchanged"), ("unchanged", "unchanged")]
+    # seeded: 14 days of history and 2 versions (queues a, b); the CSV adds days 15 and 16
+    # for both queues, imported once, and one new version per queue.
+    after = _snapshot(store)
+    assert after["forecast_versions"] == before["forecast_versions"] + 2 == 4
+    assert after["history"] == before["history"] + 2 * 2 * 96
+    assert sorted(v for s in summaries for v in s["new_versions"]) == [3, 4]
+    assert [(v.queue, v.status) for v in store.list_versions()] == [("a", "published"), ("b", "published")] * 2
+    # Only the run that created versions called the forecaster (the others found every
+    # input unchanged before fitting).
+    fitted = [i for i in range(3) if (tmp / f"marker{i}").exists()]
+    created = [i for i, s in enumerate(summaries) if s["new_versions"]]
+    assert fitted == created
+    # seeded's run and the three processes', all finished normally.
+    assert [r.status for r in store.list_runs("reforecast")] == ["ok"] * 4

@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _actuals_fixture import actuals_frame
-from _chromium import chromium_binary, load_page
+from _chromium import load_page
 from _plan_fixture import write_plan
 
 from staffing.io.plan import read_plan
 from staffing.io.report import write_html
 from staffing.report import ReportInputs, render_report, render_scenarios
 
+# ``chromium`` (tests/conftest.py): a Chromium seen to start; skipped without one, except in CI.
 pytestmark = pytest.mark.browser
 
 EXPECTED_CHARTS = {f"chart-{n}" for n in ("volume", "aht", "intraday", "service", "coverage", "accuracy", "next-week",
@@ -30,14 +31,6 @@ window.addEventListener("load", function () {
   if (sun.querySelector(".main-svg").getBoundingClientRect().width < 500) { console.error("Sunday chart too narrow"); }
 });
 </script>"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    exe = chromium_binary()
-    if exe is None:
-        pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium)")
-    return exe
 
 
 def test_weekly_report_renders_in_chromium(chromium: str, tmp_path: Path) -> None:

@@ -14,16 +14,13 @@ from staffing.store import SCHEMA_VERSION, Store, default_store_url
 from staffing.store import schema as store_schema
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
-
-
 def _history(n: int = 8, queue: str = "q1", start: str = "2024-03-04") -> pd.DataFrame:
     times = pd.date_range(start, periods=n, freq="15min")
     return pd.DataFrame({"interval_start": times, "queue": queue, "offered": np.arange(n, dtype=float), "aht_seconds": 300.0})
 
 
+# SQLite only: the default URL is a SQLite file, and WAL and foreign-key pragmas are
+# SQLite settings (PostgreSQL has neither).
 def test_default_url_env_and_schema_meta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STAFFING_STORE_URL", raising=False)
     assert default_store_url() == "sqlite:///forecasts/staffing.db"
@@ -40,6 +37,7 @@ def test_default_url_env_and_schema_meta(tmp_path: Path, monkeypatch: pytest.Mon
     assert Store.open(url).schema_version() == SCHEMA_VERSION
 
 
+# SQLite only: a relative database file path and SQLite's PRAGMA database_list.
 def test_relative_default_url_resolves_under_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STAFFING_STORE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -142,7 +140,11 @@ def test_timezone_aware_history_round_trips(store: Store) -> None:
 
 
 def test_bulk_path_equals_row_by_row_reference(store: Store, tmp_path: Path) -> None:
-    """The executemany fast path stores exactly what one INSERT per row stores."""
+    """The executemany fast path stores exactly what one INSERT per row stores.
+
+    The reference is always written row by row to SQLite; on the ``postgresql`` run the
+    store under test is PostgreSQL, so this also checks both backends read back the same.
+    """
     frame = _history(20)
     frame.loc[5, "aht_seconds"] = np.nan
     store.import_history(frame)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -11,11 +9,6 @@ from staffing.errors import InvalidArgumentError, StoreError
 from staffing.store import RecordedForecast, Store, UnitOfWork, record_forecast
 
 DAY = 96  # quarter-hours per day
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
 
 
 def _forecast(start: str, days: int, calls: dict[str, float]) -> pd.DataFrame:
@@ -70,8 +63,8 @@ def test_one_bad_queue_writes_no_version_at_all(store: Store) -> None:
     assert store.list_versions() == [] and store.queues() == []
 
 
-def test_unit_of_work_commits_together_or_not_at_all(store: Store, tmp_path: Path) -> None:
-    other = Store.open(f"sqlite:///{tmp_path / 'st.db'}")  # a second connection pool, like another process
+def test_unit_of_work_commits_together_or_not_at_all(store: Store) -> None:
+    other = Store.open(store.url)  # a second connection pool, like another process
     with pytest.raises(RuntimeError, match="after the writes"), store.unit_of_work() as work:
         work.import_history(_actuals("2024-01-01", 7, "a"))
         _record(work, _forecast("2024-01-08", 7, {"a": 12.0}), "2024-01-08")
@@ -89,6 +82,7 @@ def test_unit_of_work_commits_together_or_not_at_all(store: Store, tmp_path: Pat
 
 
 def test_invalid_arguments_are_named() -> None:
+    # Arguments are refused before the database is touched: one backend (in-memory SQLite) suffices.
     store = Store.open("sqlite://")
     with pytest.raises(InvalidArgumentError, match="invalid forecast="):
         _record(store, pd.DataFrame({"interval_start": []}), "2024-01-08")

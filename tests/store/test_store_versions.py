@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,11 +12,6 @@ from staffing.errors import StoreError
 from staffing.store import Store
 
 DAY = 96
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'st.db'}")
 
 
 def _actuals(start: str, days: int, value: float) -> pd.DataFrame:

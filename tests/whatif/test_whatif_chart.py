@@ -87,13 +87,12 @@ def test_whatif_page_renders_offline_with_every_scenario(sweep: SweepResult) -> 
 
 
 @pytest.mark.browser
-def test_whatif_page_renders_in_chromium(sweep: SweepResult, tmp_path: Path) -> None:
-    from _chromium import chromium_binary, load_page
+def test_whatif_page_renders_in_chromium(chromium: str, sweep: SweepResult, tmp_path: Path) -> None:
+    # ``chromium`` (tests/conftest.py): a Chromium seen to start; skipped without one, except in CI.
+    from _chromium import load_page
 
     from staffing.io.report import write_html
 
-    if chromium_binary() is None:
-        pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium)")
     result = load_page(write_html(render_scenarios(sweep.scenario_page()), tmp_path / "whatif.html"))
     assert result.errors == []
     assert result.remote_requests == []
