@@ -177,11 +177,17 @@ def attainable_contracts(
     """
     out: list[AgentContract] = []
     why: dict[str, str] = {}
+    # Agents with the same hours cap, day cap, availability (mask row) and last week share
+    # their attainable week: enumerate it once per such group (a team has few).
+    seen: dict[tuple[object, ...], float] = {}
     for a, agent in enumerate(agents):
         if agent.min_hours <= 0:
             out.append(agent)
             continue
-        attainable = _attainable_hours(a, agent, types, mask, rules, carry)
+        key = (agent.max_hours, agent.max_days, mask[a].tobytes(), carry.worked_days.get(agent.agent_id, frozenset()))
+        if key not in seen:
+            seen[key] = _attainable_hours(a, agent, types, mask, rules, carry)
+        attainable = seen[key]
         if agent.min_hours <= attainable + 1e-9:
             out.append(agent)
             continue

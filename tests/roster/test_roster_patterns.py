@@ -174,11 +174,13 @@ def test_pattern_bound_is_valid_and_tighter_than_the_covering_bound() -> None:
 def test_synthetic_week_is_within_two_percent_of_the_bound() -> None:
     # Issue 4's acceptance criterion at a size the test suite can afford (the 50/150/300
     # agent runs are in benchmarks/bench_roster.py).
-    # 60 s: stage 1 stops at its time limit here; at 30 s the gap sits right at 2% (2.2% on a
-    # quiet machine), at 60 s about 0.4%, so the check does not depend on machine load.
+    # 90 s: stage 1 stops at its time limit here. Since stage 1 also solves the covering LP
+    # (the floor under a cut-short column generation's bound) the integer model gets about
+    # 4 s less: measured 2026-12-02 on a quiet machine, 5.3% at 60 s (the code before that
+    # change: 2.3%), 0.43% at 90 s (66 s wall), so the check does not depend on machine load.
     inst = synthetic_instance(30, 24, seed=2)
     rules = RosterRules()
-    result = build_roster(inst.requirements, inst.agents, rules, inst.week_start, time_limit=60)
+    result = build_roster(inst.requirements, inst.agents, rules, inst.week_start, time_limit=90)
     assert check_roster(result.roster, inst.agents, rules, inst.week_start) == []
     assert result.stages[0].name == "covering_patterns"
     assert 0 < result.lower_bound <= result.coverage_objective
