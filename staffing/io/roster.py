@@ -52,27 +52,28 @@ def read_requirements_for_roster(path: str | Path, timezone: str | None = None) 
     agents = parse_numeric(raw, "agents", name, issues, minimum=0.0)
     raise_if_issues(issues)
     if getattr(starts.dt, "tz", None) is not None:
-        offsets = raw["interval_start"].astype(str).str.strip().str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0]
         if timezone is not None:
-            # The fall-back hour occurs twice in wall time; the roster covers each wall-clock
-            # interval once, so it takes the larger of the two requirements.
-            wall = starts.dt.tz_convert(timezone).dt.tz_localize(None)
-            frame = pd.DataFrame({"interval_start": wall.to_numpy(), "agents": agents.to_numpy()})
-            return frame.groupby("interval_start", sort=True)["agents"].max().reset_index()
-        elif offsets.nunique() > 1:
+            return _one_row_per_wall_time(starts.dt.tz_convert(timezone).dt.tz_localize(None), agents)
+        offsets = raw["interval_start"].astype(str).str.strip().str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0]
+        if offsets.nunique() > 1:
             raise_if_issues([DataIssue(name, None, "interval_start",
                                        f"times carry {offsets.nunique()} different UTC offsets (a DST change): "
                                        "give the site's time zone to read them as local wall time")])
-        else:
-            starts = starts.dt.tz_localize(None)
-    if UTC_OFFSET_COLUMN in raw.columns and getattr(starts.dt, "tz", None) is None:
+        starts = starts.dt.tz_localize(None)
+    elif UTC_OFFSET_COLUMN in raw.columns:
         # A plan's own requirements.csv: naive wall time with each interval's UTC offset, so a
-        # repeated wall time is the fall-back hour, not a duplicate; the roster covers it once.
-        frame = pd.DataFrame({"interval_start": starts.to_numpy(), "agents": agents.to_numpy()})
-        return frame.groupby("interval_start", sort=True)["agents"].max().reset_index()
+        # repeated wall time is the fall-back hour, not a duplicate.
+        return _one_row_per_wall_time(starts, agents)
     dup = starts.duplicated(keep="first").to_numpy().nonzero()[0]
     raise_if_issues([DataIssue(name, int(p) + FIRST_DATA_LINE, "interval_start", "duplicate interval") for p in dup])
     return pd.DataFrame({"interval_start": starts.to_numpy(), "agents": agents.to_numpy()})
+
+
+def _one_row_per_wall_time(wall: pd.Series, agents: pd.Series) -> pd.DataFrame:
+    """The fall-back hour occurs twice in wall time; the roster covers each wall-clock
+    interval once, so it takes the larger of the two requirements."""
+    frame = pd.DataFrame({"interval_start": wall.to_numpy(), "agents": agents.to_numpy()})
+    return frame.groupby("interval_start", sort=True)["agents"].max().reset_index()
 
 
 def _split(cell: Any) -> list[str]:
